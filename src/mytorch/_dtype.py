@@ -1,0 +1,72 @@
+"""Dtypes and the promotion rules mytorch shares with PyTorch.
+
+mytorch dtypes *are* NumPy dtypes (``mytorch.float32 is numpy.dtype('float32')``), so arrays
+and tensors compare and convert without a translation table. What differs from NumPy is
+promotion, which follows PyTorch:
+
+* a Python scalar never changes a tensor's dtype (``float32 * 0.5`` stays float32);
+* a float tensor combined with an integer or bool tensor takes the float tensor's dtype
+  (NumPy would give float64 for ``int64 + float32``);
+* an integer tensor combined with a Python float becomes the default float dtype.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+float16 = np.dtype("float16")
+float32 = np.dtype("float32")
+float64 = np.dtype("float64")
+uint8 = np.dtype("uint8")
+int8 = np.dtype("int8")
+int16 = np.dtype("int16")
+int32 = np.dtype("int32")
+int64 = np.dtype("int64")
+bool_ = np.dtype("bool")
+
+_SUPPORTED = {float16, float32, float64, uint8, int8, int16, int32, int64, bool_}
+_default_float = float32
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype given to Python floats and float factories (``zeros``, ``rand`` ...)."""
+    return _default_float
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the default floating dtype (float32 or float64), as ``torch.set_default_dtype``."""
+    global _default_float
+    d = np.dtype(dtype)
+    if d not in (float32, float64):
+        raise TypeError(f"only float32 and float64 can be the default dtype, got {d}")
+    _default_float = d
+
+
+def as_dtype(dtype) -> np.dtype:
+    """Normalise a user dtype (mytorch/NumPy dtype, type or string) and check it is supported."""
+    if dtype is None:
+        return _default_float
+    try:
+        d = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{dtype!r} is not a dtype") from None
+    if d not in _SUPPORTED:
+        names = ", ".join(sorted(str(s) for s in _SUPPORTED))
+        raise TypeError(f"dtype {d} is not supported by mytorch (supported: {names})")
+    return d
+
+
+def is_floating_point(dtype: np.dtype) -> bool:
+    return dtype.kind == "f"
+
+
+def result_type(a: np.dtype, b: np.dtype) -> np.dtype:
+    """PyTorch's promotion of two tensor dtypes (floats win over integers and bools)."""
+    if a == b:
+        return a
+    af, bf = a.kind == "f", b.kind == "f"
+    if af and not bf:
+        return a
+    if bf and not af:
+        return b
+    return np.promote_types(a, b)

@@ -1,0 +1,923 @@
+"""``Tensor``: an array, whether it requires grad, its ``.grad``, and the node that made it.
+
+Every method is written out here (no methods installed at import time), and each
+differentiable one is a single call to an op's ``Function.apply`` (see ``ops/``). Non-
+differentiable queries (comparisons, argmax, ``item``) work on the array directly.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from typing import Any
+
+from . import _dtype
+from ._backend import ndarray, to_host, xp
+_new = object.__new__
+_SCALARS = (builtins.int, builtins.float, builtins.bool)
+
+min_max = namedtuple("min_max", ["values", "indices"])
+
+
+class Tensor:
+    """A multi-dimensional array with reverse-mode automatic differentiation."""
+
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "__weakref__")
+    # NumPy must hand ``ndarray <op> Tensor`` to the Tensor's reflected method.
+    __array_ufunc__ = None
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, dtype=None, requires_grad: bool = False) -> None:
+        from ._creation import _to_array
+
+        self._data = _to_array(data, dtype)
+        self._grad = None
+        self._grad_fn = None
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(data: ndarray, requires_grad: bool, grad_fn) -> Tensor:
+        """Wrap an array without copying or checking (the ops' fast path)."""
+        t = _new(Tensor)
+        t._data = data
+        t._requires_grad = requires_grad
+        t._grad = None
+        t._grad_fn = grad_fn
+        return t
+
+    __hash__ = object.__hash__  # __eq__ is elementwise, identity stays the hash
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def shape(self) -> tuple:
+        return self._data.shape
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user created (and for every tensor that does not require grad)."""
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by ``backward()`` (leaf tensors only), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad must be a Tensor or None, not {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has shape {value.shape}, but the tensor has shape {self.shape}")
+            if value.dtype != self.dtype:
+                raise RuntimeError(f"assigned grad has dtype {value.dtype}, but the tensor has dtype {self.dtype}")
+        self._grad = value
+
+    @property
+    def data(self) -> Tensor:
+        """The same values as a tensor outside the graph (shares memory, requires_grad=False)."""
+        return Tensor._make(self._data, False, None)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value._data if isinstance(value, Tensor) else xp.asarray(value)
+
+    def size(self, dim: int | None = None):
+        """The shape (a tuple), or the size of one dimension."""
+        if dim is None:
+            return self._data.shape
+        return self._data.shape[_normalize_dim(dim, self._data.ndim)]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    # ------------------------------------------------------------------ conversion
+    def item(self) -> builtins.float | builtins.int | builtins.bool:
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.item()
+
+    def numpy(self) -> ndarray:
+        """The underlying NumPy array (shared memory). Refused while the tensor requires grad."""
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return to_host(self._data)
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __array__(self, dtype=None, copy=None) -> ndarray:
+        a = to_host(self._data)
+        return a.astype(dtype) if dtype is not None else a
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+        return builtins.bool(self._data)
+
+    def __float__(self) -> builtins.float:
+        return builtins.float(self.item())
+
+    def __int__(self) -> builtins.int:
+        return builtins.int(self.item())
+
+    def __index__(self) -> builtins.int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return builtins.int(self._data)
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 and spec:
+            return format(self.item(), spec)
+        return repr(self) if not spec else format(repr(self), spec)
+
+    def __repr__(self) -> str:
+        return _format(self)
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``to(dtype)``, ``to(device)``, ``to(other)``: a converted tensor (self when unchanged)."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("copy", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "xla", "meta"):
+                device = a
+            else:
+                dtype = a
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise RuntimeError(f"mytorch runs on the CPU only (NumPy backend); cannot move a tensor to {device!r}")
+        if dtype is None:
+            return self
+        return self._cast(_dtype.as_dtype(dtype))
+
+    def _cast(self, dtype) -> Tensor:
+        if dtype == self._data.dtype:
+            return self
+        if dtype.kind == "f" and self._data.dtype.kind == "f":
+            return Cast.apply(self, dtype=dtype)
+        return Tensor._make(self._data.astype(dtype), False, None)  # integers carry no gradient
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"mytorch.{self._data.dtype}"
+        return self.to(dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def float(self) -> Tensor:
+        return self._cast(_dtype.float32)
+
+    def double(self) -> Tensor:
+        return self._cast(_dtype.float64)
+
+    def half(self) -> Tensor:
+        return self._cast(_dtype.float16)
+
+    def long(self) -> Tensor:
+        return self._cast(_dtype.int64)
+
+    def int(self) -> Tensor:
+        return self._cast(_dtype.int32)
+
+    def bool(self) -> Tensor:
+        return self._cast(_dtype.bool_)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self, gradient: Any = None, retain_graph: builtins.bool | None = None) -> None:
+        """Accumulate d(self)/d(leaf) · gradient into the ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` may be omitted only for a one-element tensor (it is then 1). The graph is freed
+        afterwards unless ``retain_graph=True``.
+        """
+        run_backward([self], seed_gradients([self], [gradient]), builtins.bool(retain_graph))
+
+    def detach(self) -> Tensor:
+        """The same values outside the graph (shares memory)."""
+        return Tensor._make(self._data, False, None)
+
+    def detach_(self) -> Tensor:
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients (this one is {self._data.dtype})"
+            )
+        if not requires_grad and self._grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables; use detach() to get a tensor "
+                "outside the graph"
+            )
+        self._requires_grad = builtins.bool(requires_grad)
+        return self
+
+    def clone(self) -> Tensor:
+        return Clone.apply(self)
+
+    def contiguous(self) -> Tensor:
+        return self if self._data.flags.c_contiguous else Clone.apply(self)
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other):
+        return Add.apply(self, other) if type(other) is Tensor and other._data.dtype == self._data.dtype \
+            else _binary(Add, self, other)
+
+    def __radd__(self, other):
+        return _binary(Add, self, other, reflected=True)
+
+    def __sub__(self, other):
+        return Sub.apply(self, other) if type(other) is Tensor and other._data.dtype == self._data.dtype \
+            else _binary(Sub, self, other)
+
+    def __rsub__(self, other):
+        return _binary(Sub, self, other, reflected=True)
+
+    def __mul__(self, other):
+        return Mul.apply(self, other) if type(other) is Tensor and other._data.dtype == self._data.dtype \
+            else _binary(Mul, self, other)
+
+    def __rmul__(self, other):
+        return _binary(Mul, self, other, reflected=True)
+
+    def __truediv__(self, other):
+        return _binary(Div, self, other)
+
+    def __rtruediv__(self, other):
+        return _binary(Div, self, other, reflected=True)
+
+    def __pow__(self, other):
+        return _binary(Pow, self, other)
+
+    def __rpow__(self, other):
+        return _binary(Pow, self, other, reflected=True)
+
+    def __matmul__(self, other):
+        if not isinstance(other, Tensor):
+            if isinstance(other, ndarray):
+                other = Tensor._make(other, False, None)
+            else:
+                return NotImplemented
+        return MatMul.apply(self, other)
+
+    def __rmatmul__(self, other):
+        if isinstance(other, ndarray):
+            return MatMul.apply(Tensor._make(other, False, None), self)
+        return NotImplemented
+
+    def __neg__(self):
+        return Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return Abs.apply(self)
+
+    def add(self, other, alpha=1) -> Tensor:
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other, alpha=1) -> Tensor:
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other) -> Tensor:
+        return self * other
+
+    def div(self, other) -> Tensor:
+        return self / other
+
+    def pow(self, exponent) -> Tensor:
+        return self**exponent
+
+    def neg(self) -> Tensor:
+        return Neg.apply(self)
+
+    def matmul(self, other: Tensor) -> Tensor:
+        return self @ other
+
+    def exp(self) -> Tensor:
+        return Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return Sqrt.apply(self)
+
+    def rsqrt(self) -> Tensor:
+        return 1 / Sqrt.apply(self)
+
+    def square(self) -> Tensor:
+        return self * self
+
+    def reciprocal(self) -> Tensor:
+        return 1 / self
+
+    def abs(self) -> Tensor:
+        return Abs.apply(self)
+
+    def tanh(self) -> Tensor:
+        return Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        return Relu.apply(self)
+
+    def erf(self) -> Tensor:
+        return Erf.apply(self)
+
+    def sign(self) -> Tensor:
+        return Tensor._make(xp.sign(self._data), False, None)
+
+    def maximum(self, other) -> Tensor:
+        return _binary(Maximum, self, other)
+
+    def minimum(self, other) -> Tensor:
+        return _binary(Minimum, self, other)
+
+    def clamp(self, min=None, max=None) -> Tensor:  # noqa: A002  (PyTorch's argument names)
+        if min is None and max is None:
+            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        return Clamp.apply(self, lo=_raw(min), hi=_raw(max))
+
+    clip = clamp
+
+    def where(self, condition, other) -> Tensor:
+        from ._functional import where
+
+        return where(condition, self, other)
+
+    # ------------------------------------------------------------------ comparisons (no gradient)
+    def _compare(self, other, op) -> Tensor:
+        return Tensor._make(xp.asarray(op(self._data, _raw(other))), False, None)
+
+    def __eq__(self, other):  # type: ignore[override]
+        return self._compare(other, xp.equal)
+
+    def __ne__(self, other):  # type: ignore[override]
+        return self._compare(other, xp.not_equal)
+
+    def __lt__(self, other):
+        return self._compare(other, xp.less)
+
+    def __le__(self, other):
+        return self._compare(other, xp.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, xp.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, xp.greater_equal)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __invert__(self) -> Tensor:
+        return Tensor._make(~self._data, False, None)
+
+    def __and__(self, other) -> Tensor:
+        return self._compare(other, xp.bitwise_and)
+
+    def __or__(self, other) -> Tensor:
+        return self._compare(other, xp.bitwise_or)
+
+    def __xor__(self, other) -> Tensor:
+        return self._compare(other, xp.bitwise_xor)
+
+    def equal(self, other: Tensor) -> builtins.bool:
+        """True when both tensors have the same shape and values."""
+        return self.shape == other.shape and builtins.bool((self._data == other._data).all())
+
+    def allclose(self, other: Tensor, rtol: builtins.float = 1e-5, atol: builtins.float = 1e-8) -> builtins.bool:
+        return builtins.bool(xp.allclose(self._data, _raw(other), rtol=rtol, atol=atol))
+
+    def isnan(self) -> Tensor:
+        return Tensor._make(xp.isnan(self._data), False, None)
+
+    def isfinite(self) -> Tensor:
+        return Tensor._make(xp.isfinite(self._data), False, None)
+
+    def all(self) -> Tensor:
+        return Tensor._make(xp.asarray(self._data.all()), False, None)
+
+    def any(self) -> Tensor:
+        return Tensor._make(xp.asarray(self._data.any()), False, None)
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, dim=None, keepdim: builtins.bool = False, *, axis=None, keepdims=None, dtype=None) -> Tensor:
+        x = self if dtype is None else self.to(dtype)
+        axes = reduction_axes(dim, axis, x._data.ndim)
+        return Sum.apply(x, axes=axes, keepdims=keepdim if keepdims is None else keepdims)
+
+    def mean(self, dim=None, keepdim: builtins.bool = False, *, axis=None, keepdims=None, dtype=None) -> Tensor:
+        x = self if dtype is None else self.to(dtype)
+        if x._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. Input dtype must be floating point, got {x.dtype}"
+            )
+        axes = reduction_axes(dim, axis, x._data.ndim)
+        return Mean.apply(x, axes=axes, keepdims=keepdim if keepdims is None else keepdims)
+
+    def var(self, dim=None, *, correction=None, unbiased=None, keepdim=False, axis=None, keepdims=None,
+            ddof=None) -> Tensor:
+        """Σ(x − mean)² / (n − correction) over ``dim``; ``correction=1`` (the default) is unbiased."""
+        correction = _correction(correction, unbiased, ddof)
+        keep = keepdim if keepdims is None else keepdims
+        axes = reduction_axes(dim, axis, self._data.ndim)
+        n = 1
+        for a in range(self._data.ndim) if axes is None else axes:
+            n *= self._data.shape[a]
+        diff = self - Mean.apply(self, axes=axes, keepdims=True)
+        return Sum.apply(diff * diff, axes=axes, keepdims=keep) / builtins.max(n - correction, 0)
+
+    def std(self, dim=None, *, correction=None, unbiased=None, keepdim=False, axis=None, keepdims=None,
+            ddof=None) -> Tensor:
+        return self.var(dim, correction=correction, unbiased=unbiased, keepdim=keepdim, axis=axis,
+                        keepdims=keepdims, ddof=ddof).sqrt()
+
+    def amax(self, dim=None, keepdim: builtins.bool = False, *, axis=None, keepdims=None) -> Tensor:
+        axes = reduction_axes(dim, axis, self._data.ndim)
+        return Amax.apply(self, axes=axes, keepdims=keepdim if keepdims is None else keepdims)
+
+    def amin(self, dim=None, keepdim: builtins.bool = False, *, axis=None, keepdims=None) -> Tensor:
+        axes = reduction_axes(dim, axis, self._data.ndim)
+        return Amin.apply(self, axes=axes, keepdims=keepdim if keepdims is None else keepdims)
+
+    def max(self, dim=None, keepdim: builtins.bool = False):
+        """``max()`` is the largest value; ``max(dim)`` is ``(values, indices)``; ``max(t)`` is maximum."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        if dim is None:
+            return self.amax()
+        indices = self.argmax(dim, keepdim=True)
+        values = self.gather(dim, indices)
+        if not keepdim:
+            values, indices = values.squeeze(dim), indices.squeeze(dim)
+        return min_max(values, indices)
+
+    def min(self, dim=None, keepdim: builtins.bool = False):
+        """``min()`` is the smallest value; ``min(dim)`` is ``(values, indices)``; ``min(t)`` is minimum."""
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        if dim is None:
+            return self.amin()
+        indices = self.argmin(dim, keepdim=True)
+        values = self.gather(dim, indices)
+        if not keepdim:
+            values, indices = values.squeeze(dim), indices.squeeze(dim)
+        return min_max(values, indices)
+
+    def logsumexp(self, dim=None, keepdim: builtins.bool = False, *, axis=None, keepdims=None) -> Tensor:
+        """log Σ exp(x) over ``dim``, computed as m + log Σ exp(x − m) so it never overflows."""
+        axes = reduction_axes(dim, axis, self._data.ndim)
+        return LogSumExp.apply(self, axes=axes, keepdims=keepdim if keepdims is None else keepdims)
+
+    def softmax(self, dim: builtins.int) -> Tensor:
+        return Softmax.apply(self, axis=_normalize_dim(dim, self._data.ndim))
+
+    def log_softmax(self, dim: builtins.int) -> Tensor:
+        return LogSoftmax.apply(self, axis=_normalize_dim(dim, self._data.ndim))
+
+    def argmax(self, dim=None, keepdim: builtins.bool = False) -> Tensor:
+        axis = None if dim is None else _normalize_dim(dim, self._data.ndim)
+        return Tensor._make(xp.asarray(argmax(self._data, axis, keepdim), dtype=_dtype.int64), False, None)
+
+    def argmin(self, dim=None, keepdim: builtins.bool = False) -> Tensor:
+        axis = None if dim is None else _normalize_dim(dim, self._data.ndim)
+        return Tensor._make(xp.asarray(argmin(self._data, axis, keepdim), dtype=_dtype.int64), False, None)
+
+    # ------------------------------------------------------------------ shape
+    def reshape(self, *shape) -> Tensor:
+        shape = _shape_arg(shape)
+        if shape == self._data.shape:
+            return self
+        return Reshape.apply(self, shape=shape)
+
+    def view(self, *shape) -> Tensor:
+        return self.reshape(*shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def permute(self, *dims) -> Tensor:
+        dims = _shape_arg(dims)
+        n = self._data.ndim
+        if len(dims) != n:
+            raise RuntimeError(f"permute: got {len(dims)} dims for a tensor with {n} dims")
+        dims = tuple(_normalize_dim(d, n) for d in dims)
+        if sorted(dims) != list(range(n)):
+            raise RuntimeError(f"permute: dims {dims} are not a permutation of {tuple(range(n))}")
+        return Permute.apply(self, dims=dims)
+
+    def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
+        n = self._data.ndim
+        if n < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+            return self
+        dims = list(range(n))
+        a, b = _normalize_dim(dim0, n), _normalize_dim(dim1, n)
+        dims[a], dims[b] = dims[b], dims[a]
+        return Permute.apply(self, dims=tuple(dims))
+
+    def t(self) -> Tensor:
+        if self._data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
+        return self.transpose(0, -1)
+
+    @property
+    def T(self) -> Tensor:
+        n = self._data.ndim
+        return self if n < 2 else Permute.apply(self, dims=tuple(range(n - 1, -1, -1)))
+
+    @property
+    def mT(self) -> Tensor:
+        return self.transpose(-2, -1)
+
+    def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
+        shape = self._data.shape
+        if not shape:
+            return self.reshape(1)
+        s, e = _normalize_dim(start_dim, len(shape)), _normalize_dim(end_dim, len(shape))
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        n = 1
+        for d in shape[s : e + 1]:
+            n *= d
+        return self.reshape(shape[:s] + (n,) + shape[e + 1 :])
+
+    def unflatten(self, dim: builtins.int, sizes) -> Tensor:
+        shape = self._data.shape
+        d = _normalize_dim(dim, len(shape))
+        return self.reshape(shape[:d] + tuple(sizes) + shape[d + 1 :])
+
+    def unsqueeze(self, dim: builtins.int) -> Tensor:
+        shape = list(self._data.shape)
+        shape.insert(_normalize_dim(dim, len(shape) + 1), 1)
+        return Reshape.apply(self, shape=tuple(shape))
+
+    def squeeze(self, dim=None) -> Tensor:
+        shape = self._data.shape
+        if dim is None:
+            dims = {i for i, s in enumerate(shape) if s == 1}
+        else:
+            dims = {_normalize_dim(d, len(shape)) for d in ((dim,) if isinstance(dim, builtins.int) else dim)}
+            dims = {d for d in dims if shape and shape[d] == 1}  # squeezing a size-n dim is a no-op
+        if not dims:
+            return self
+        return Reshape.apply(self, shape=tuple(s for i, s in enumerate(shape) if i not in dims))
+
+    def expand(self, *sizes) -> Tensor:
+        sizes = _shape_arg(sizes)
+        shape = self._data.shape
+        lead = len(sizes) - len(shape)
+        if lead < 0:
+            raise RuntimeError(
+                f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the "
+                f"number of dimensions in the tensor ({len(shape)})"
+            )
+        target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+        for i, s in enumerate(shape):
+            if s != 1 and s != target[lead + i]:
+                raise RuntimeError(
+                    f"expand: the expanded size of the tensor ({target[lead + i]}) must match the existing size "
+                    f"({s}) at non-singleton dimension {lead + i}; target sizes {sizes}, tensor shape {shape}"
+                )
+        if target == shape:
+            return self
+        return Expand.apply(self, shape=target)
+
+    def broadcast_to(self, *shape) -> Tensor:
+        return self.expand(*shape)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
+
+    def split(self, split_size_or_sections, dim: builtins.int = 0) -> tuple:
+        from ._functional import split
+
+        return split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: builtins.int, dim: builtins.int = 0) -> tuple:
+        from ._functional import chunk
+
+        return chunk(self, chunks, dim)
+
+    def gather(self, dim: builtins.int, index: Tensor) -> Tensor:
+        """out[i][j] = self[i][index[i][j]] for dim = 1 (and likewise for other dims)."""
+        idx = _raw(index)
+        if idx.dtype.kind not in "iu":
+            raise RuntimeError(f"gather(): index must be an integer tensor, got {idx.dtype}")
+        return Gather.apply(self, index=idx, dim=_normalize_dim(dim, self._data.ndim))
+
+    def __getitem__(self, key) -> Tensor:
+        key, basic = _index_key(key)
+        try:
+            return GetItem.apply(self, key=key, basic=basic)
+        except IndexError as e:
+            raise IndexError(f"{e} (indexing a tensor of shape {tuple(self.shape)})") from None
+
+    # ------------------------------------------------------------------ in-place (optimizers, init)
+    def _check_inplace(self) -> None:
+        if self._requires_grad and _mode.enabled:
+            if self._grad_fn is None:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an in-place operation. "
+                    "(Wrap the update in `with mytorch.no_grad():`.)"
+                )
+            raise RuntimeError(
+                "in-place operations on a tensor that is part of the autograd graph are not supported; "
+                "use the out-of-place form (e.g. x = x + y instead of x.add_(y))"
+            )
+
+    def _inplace(self, ufunc, other, name: str) -> Tensor:
+        self._check_inplace()
+        try:
+            ufunc(self._data, _raw(other), out=self._data, casting="same_kind")
+        except ValueError:
+            raise RuntimeError(
+                f"{name}: output with shape {tuple(self.shape)} doesn't match the broadcast shape of the "
+                f"operands (other has shape {tuple(xp.shape(_raw(other)))})"
+            ) from None
+        return self
+
+    def add_(self, other, alpha=1) -> Tensor:
+        return self._inplace(xp.add, other if alpha == 1 else _raw(other) * alpha, "add_")
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        return self._inplace(xp.subtract, other if alpha == 1 else _raw(other) * alpha, "sub_")
+
+    def mul_(self, other) -> Tensor:
+        return self._inplace(xp.multiply, other, "mul_")
+
+    def div_(self, other) -> Tensor:
+        return self._inplace(xp.true_divide, other, "div_")
+
+    def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
+        self._check_inplace()
+        if min is None and max is None:
+            raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
+        if min is not None:
+            xp.maximum(self._data, _raw(min), out=self._data, casting="same_kind")
+        if max is not None:
+            xp.minimum(self._data, _raw(max), out=self._data, casting="same_kind")
+        return self
+
+    clip_ = clamp_
+
+    def copy_(self, src) -> Tensor:
+        """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor's memory."""
+        self._check_inplace()
+        value = _raw(src)
+        try:
+            xp.copyto(self._data, value, casting="unsafe")
+        except ValueError:
+            raise RuntimeError(
+                f"copy_: cannot copy a source of shape {tuple(xp.shape(value))} into a tensor of shape "
+                f"{tuple(self.shape)}"
+            ) from None
+        return self
+
+    def zero_(self) -> Tensor:
+        self._check_inplace()
+        self._data.fill(0)
+        return self
+
+    def fill_(self, value) -> Tensor:
+        self._check_inplace()
+        self._data.fill(_raw(value))
+        return self
+
+    def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, *, generator=None) -> Tensor:
+        """Fill with U(a, b) drawn from mytorch's generator."""
+        self._check_inplace()
+        u = _numpy_generator(generator).random(self._data.shape, dtype=_float_kind(self._data.dtype))
+        xp.copyto(self._data, a + (b - a) * u, casting="unsafe")
+        return self
+
+    def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0, *, generator=None) -> Tensor:
+        """Fill with N(mean, std²) drawn from mytorch's generator."""
+        self._check_inplace()
+        z = _numpy_generator(generator).standard_normal(self._data.shape, dtype=_float_kind(self._data.dtype))
+        xp.copyto(self._data, mean + std * z, casting="unsafe")
+        return self
+
+    def __setitem__(self, key, value) -> None:
+        self._check_inplace()
+        key, _ = _index_key(key)
+        self._data[key] = _raw(value)
+
+    # ``x += y`` on a tensor inside the graph rebinds x to the new node (the value and gradients are
+    # PyTorch's; only other views of the old x do not see the change). Elsewhere it is in place, and
+    # on a leaf that requires grad it raises, as in PyTorch.
+    def __iadd__(self, other):
+        return self + other if self._grad_fn is not None and _mode.enabled else self.add_(other)
+
+    def __isub__(self, other):
+        return self - other if self._grad_fn is not None and _mode.enabled else self.sub_(other)
+
+    def __imul__(self, other):
+        return self * other if self._grad_fn is not None and _mode.enabled else self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self / other if self._grad_fn is not None and _mode.enabled else self.div_(other)
+
+
+# ---------------------------------------------------------------------- helpers
+def _raw(x):
+    """The array behind a tensor; Python and NumPy scalars and arrays pass through."""
+    if isinstance(x, Tensor):
+        return x._data
+    if isinstance(x, xp.generic):
+        return x.item()
+    return x
+
+
+def _binary(fn, a: Tensor, b, reflected: builtins.bool = False):
+    """Apply a binary op after PyTorch's promotion (see ``_dtype``); ``b`` may be a scalar or array.
+
+    Only integer/bool operands are ever cast here (plainly: they carry no gradient). Two float
+    dtypes are left to NumPy, which promotes them as PyTorch does; the gradients are cast back.
+    """
+    if isinstance(b, Tensor):
+        da, db = a._data.dtype, b._data.dtype
+        out = da if da == db else _dtype.result_type(da, db)
+        if fn is Div and out.kind != "f":
+            out = _dtype.get_default_dtype()  # true division of integers gives floats
+        if da != out and da.kind != "f":
+            a = Tensor._make(a._data.astype(out), False, None)
+        if db != out and db.kind != "f":
+            b = Tensor._make(b._data.astype(out), False, None)
+    elif isinstance(b, _SCALARS):
+        if a._data.dtype.kind in "biu" and (isinstance(b, builtins.float) or fn is Div):
+            a = Tensor._make(a._data.astype(_dtype.get_default_dtype()), False, None)
+    elif isinstance(b, xp.generic):
+        return _binary(fn, a, b.item(), reflected)
+    elif isinstance(b, ndarray):
+        return _binary(fn, a, Tensor._make(b, False, None), reflected)
+    else:
+        return NotImplemented
+    return fn.apply(b, a) if reflected else fn.apply(a, b)
+
+
+def _shape_arg(args: tuple) -> tuple:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` alike."""
+    if len(args) == 1 and not isinstance(args[0], (builtins.int, xp.integer)):
+        args = tuple(args[0])
+    return tuple(builtins.int(a) for a in args)
+
+
+def _index_key(key):
+    """Convert tensors and lists inside an index to arrays; report whether it is basic indexing."""
+    if type(key) is builtins.int or type(key) is slice:
+        return key, True
+    if not isinstance(key, tuple):
+        key = (key,)
+    out = []
+    basic = True
+    for k in key:
+        if isinstance(k, Tensor):
+            k = k._data
+        elif isinstance(k, (list, builtins.bool)):
+            k = xp.asarray(k) if (not isinstance(k, list) or k) else xp.zeros(0, _dtype.int64)
+        elif isinstance(k, xp.integer):
+            k = builtins.int(k)
+        if isinstance(k, ndarray):
+            if k.dtype.kind not in "iub":
+                raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, got {k.dtype}")
+            if k.ndim == 0 and k.dtype.kind != "b":
+                k = builtins.int(k)
+            else:
+                basic = False
+        elif not (k is None or k is Ellipsis or isinstance(k, (builtins.int, slice))):
+            raise IndexError(f"unsupported index {k!r} of type {type(k).__name__}")
+        out.append(k)
+    return tuple(out), basic
+
+
+def _correction(correction, unbiased, ddof) -> builtins.int:
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    if ddof is not None:
+        return ddof
+    return 1 if correction is None else correction
+
+
+def _float_kind(dtype):
+    if dtype.kind != "f":
+        raise RuntimeError(f"random fill needs a floating point tensor, got {dtype}")
+    return dtype if dtype in (_dtype.float32, _dtype.float64) else _dtype.float32
+
+
+def _format(t: Tensor) -> str:
+    data = to_host(t._data)
+    prefix = "tensor("
+    if data.size == 0:
+        body = f"[], size={tuple(data.shape)}" if data.ndim > 1 else "[]"
+    elif data.dtype.kind == "f":
+        finite = data[xp.isfinite(data)]
+        integral = finite.size == 0 or builtins.bool((finite == xp.round(finite)).all())
+        big = finite.size and (xp.abs(finite).max() >= 1e8 or (xp.abs(finite[finite != 0]).min(initial=1) < 1e-4))
+        body = xp.array2string(
+            data, separator=", ", prefix=prefix, precision=4,
+            floatmode="maxprec" if integral else "fixed", suppress_small=not big, threshold=1000,
+        )
+    else:
+        body = xp.array2string(data, separator=", ", prefix=prefix, threshold=1000)
+    extras = []
+    if data.dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_):
+        extras.append(f"dtype=mytorch.{data.dtype}")
+    if t._grad_fn is not None:
+        extras.append(f"grad_fn={t._grad_fn!r}")
+    elif t._requires_grad:
+        extras.append("requires_grad=True")
+    return prefix + body + "".join(", " + e for e in extras) + ")"
+
+
+from .autograd.engine import run_backward, seed_gradients  # noqa: E402  (the ops import Tensor: import them last)
+from .autograd.grad_mode import _mode  # noqa: E402
+from .ops._util import normalize_dim as _normalize_dim  # noqa: E402
+from .ops._util import reduction_axes  # noqa: E402
+from .ops.activation import Erf, LogSoftmax, Softmax  # noqa: E402
+from .ops.elementwise import (  # noqa: E402
+    Abs,
+    Add,
+    Cast,
+    Clamp,
+    Clone,
+    Div,
+    Exp,
+    Log,
+    Maximum,
+    Minimum,
+    Mul,
+    Neg,
+    Pow,
+    Relu,
+    Sigmoid,
+    Sqrt,
+    Sub,
+    Tanh,
+)
+from .ops.linalg import MatMul  # noqa: E402
+from .ops.reduce import Amax, Amin, LogSumExp, Mean, Sum, argmax, argmin  # noqa: E402
+from .ops.shape import Expand, Gather, GetItem, Permute, Reshape  # noqa: E402
+from .random import _numpy_generator  # noqa: E402

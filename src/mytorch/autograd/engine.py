@@ -1,0 +1,154 @@
+"""The backward pass: an iterative topological walk of the graph.
+
+``backward(roots, grads)`` orders the nodes reachable from the roots (a depth-first post-order
+with an explicit stack, so a 100 000-op chain does not hit Python's recursion limit), then visits
+them from the roots down. Each node receives the sum of the gradients its consumers sent, calls
+its ``backward``, checks every gradient against the shape and dtype of the input it belongs to,
+and passes it on. Leaf tensors collect their gradients and add them to ``.grad`` at the end.
+Unless ``retain_graph`` is set, each node frees what its forward saved as soon as it has run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .._backend import ndarray, xp
+from .function import Function
+
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward(). Specify retain_graph=True if you need to backward through the graph a second time."
+)
+
+
+def _topological_order(roots: Sequence[Function]) -> list[Function]:
+    """Nodes reachable from ``roots``, each listed before every node it depends on."""
+    order: list[Function] = []
+    seen = set(roots)
+    for root in roots:
+        stack = [(root, iter(root._parents))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if isinstance(parent, Function) and parent not in seen:
+                    seen.add(parent)
+                    stack.append((parent, iter(parent._parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _check(node: Function, i: int, grad, target) -> None:
+    """Raise if the gradient for input ``i`` of ``node`` does not match that input."""
+    shape = target._shape if isinstance(target, Function) else target._data.shape
+    dtype = target._dtype if isinstance(target, Function) else target._data.dtype
+    if type(grad) is not ndarray:
+        raise TypeError(f"{node._name()} returned a {type(grad).__name__} as gradient {i}, not an array")
+    if grad.shape != shape or grad.dtype != dtype:
+        raise RuntimeError(
+            f"{node._name()} returned a gradient of shape {grad.shape} and dtype {grad.dtype} for "
+            f"input {i}, which has shape {shape} and dtype {dtype}"
+        )
+
+
+def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool = False, inputs=None) -> list | None:
+    """Backpropagate ``grads`` (arrays) from ``roots`` (tensors).
+
+    Without ``inputs`` the gradients are accumulated into the ``.grad`` of every leaf that
+    requires grad. With ``inputs`` (tensors), their gradients are returned instead and no
+    ``.grad`` is touched (that is ``mytorch.autograd.grad``).
+    """
+    pending: dict = {}  # node or leaf tensor -> gradient summed so far
+    nodes = []
+    for root, grad in zip(roots, grads):
+        key = root._grad_fn or root
+        pending[key] = pending[key] + grad if key in pending else grad
+        if root._grad_fn is not None:
+            nodes.append(root._grad_fn)
+
+    wanted = None
+    if inputs is not None:
+        wanted = {t._grad_fn or t: t for t in inputs}
+        captured: dict = {}
+
+    for node in _topological_order(nodes):
+        grad = pending.pop(node, None)
+        if grad is None:  # no gradient reached this node (every path to it was None)
+            continue
+        if wanted is not None and node in wanted:
+            captured[node] = grad
+        if node._released:
+            raise RuntimeError(_FREED)
+        grads_in = node.backward(node, grad)
+        if type(grads_in) is not tuple:
+            grads_in = (grads_in,)
+        parents = node._parents
+        if len(grads_in) != len(parents):
+            raise RuntimeError(
+                f"{node._name()} returned {len(grads_in)} gradients for {len(parents)} inputs"
+            )
+        for i, (parent, g) in enumerate(zip(parents, grads_in)):
+            if parent is None or g is None:
+                continue
+            if isinstance(parent, Function):
+                shape, dtype = parent._shape, parent._dtype
+            else:
+                shape, dtype = parent._data.shape, parent._data.dtype
+            if type(g) is not ndarray or g.shape != shape or g.dtype != dtype:
+                _check(node, i, g, parent)
+            pending[parent] = pending[parent] + g if parent in pending else g
+        if not retain_graph:
+            node._release()
+
+    if wanted is not None:
+        captured.update((k, v) for k, v in pending.items() if k in wanted)
+        return [captured.get(key) for key in wanted]
+
+    owned: set = set()
+    for leaf, grad in pending.items():
+        if not isinstance(leaf, Function):
+            _accumulate(leaf, grad, owned)
+    return None
+
+
+def _accumulate(leaf, grad, owned: set) -> None:
+    """Add ``grad`` to ``leaf.grad``. A new ``.grad`` must own its memory: users mutate it."""
+    if leaf._grad is None:
+        if grad.base is not None or not grad.flags.writeable or id(grad) in owned:
+            grad = grad.copy()
+        owned.add(id(grad))
+        leaf._grad = Tensor._make(grad, False, None)
+    else:
+        xp.add(leaf._grad._data, grad, out=leaf._grad._data)
+
+
+def seed_gradients(outputs: Sequence, grad_outputs) -> list:
+    """The starting gradients of a backward pass: 1 for one-element outputs, else the given ones."""
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    seeds = []
+    for k, (o, g) in enumerate(zip(outputs, grad_outputs)):
+        if not o.requires_grad:
+            raise RuntimeError(f"element {k} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if o.numel() != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs; output {k} has shape "
+                    f"{tuple(o.shape)}, so pass a gradient of that shape"
+                )
+            seeds.append(xp.ones_like(o._data))
+        else:
+            arr = xp.array(g._data if isinstance(g, Tensor) else g, dtype=o.dtype, copy=True)
+            if arr.shape != o.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{k}] has shape {arr.shape}, output {o.shape}")
+            seeds.append(arr)
+    return seeds
+
+
+from .._tensor import Tensor  # noqa: E402  (circular: Tensor.backward calls this module)

@@ -1,0 +1,85 @@
+"""Grad mode: one global switch that decides whether ops record a graph.
+
+``no_grad()``, ``enable_grad()`` and ``set_grad_enabled(mode)`` are context managers and
+decorators over the same flag, as in PyTorch. ``Module.eval()`` is a different thing: it changes
+how Dropout and BatchNorm behave, not whether gradients are tracked.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+
+class _GradMode:
+    __slots__ = ("enabled",)
+
+    def __init__(self) -> None:
+        self.enabled = True
+
+
+# Read on every op (``_mode.enabled``), so it is a slot on a module-level object.
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph needed for ``backward()``."""
+    return _mode.enabled
+
+
+class set_grad_enabled:
+    """Turn gradient recording on or off: a context manager, a decorator, or a plain call."""
+
+    def __init__(self, mode: bool) -> None:
+        self.prev = _mode.enabled
+        self.mode = bool(mode)
+        _mode.enabled = self.mode  # a plain call takes effect at once, as in PyTorch
+
+    def __enter__(self) -> None:
+        _mode.enabled = self.mode
+
+    def __exit__(self, *exc: Any) -> None:
+        _mode.enabled = self.prev
+
+    def __call__(self, fn: Callable) -> Callable:
+        _mode.enabled = self.prev  # used as a decorator: do not leave the flag changed
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.__class__(self.mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class _Switch:
+    """Base of ``no_grad`` / ``enable_grad``: the flag is set on entry and restored on exit."""
+
+    mode = True
+
+    def __enter__(self) -> None:
+        self.prev = _mode.enabled
+        _mode.enabled = self.mode
+
+    def __exit__(self, *exc: Any) -> None:
+        _mode.enabled = self.prev
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_Switch):
+    """Context manager / decorator: ops inside build no graph (for evaluation and updates)."""
+
+    mode = False
+
+
+class enable_grad(_Switch):
+    """Context manager / decorator: turn recording back on inside a ``no_grad`` block."""
+
+    mode = True

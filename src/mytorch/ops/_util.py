@@ -1,0 +1,71 @@
+"""Helpers shared by the ops: unbroadcasting gradients and normalising ``dim``/``axis``."""
+
+from __future__ import annotations
+
+from .._backend import ndarray
+
+
+def unbroadcast(grad: ndarray, shape: tuple, dtype=None) -> ndarray:
+    """Sum ``grad`` down to ``shape``: the gradient of broadcasting an input of that shape.
+
+    Broadcasting prepends dimensions and stretches size-1 ones, so the gradient sums over the
+    prepended dimensions and over every stretched one. ``dtype`` casts the result back to the
+    input's dtype when the op promoted (e.g. float32 * float64).
+    """
+    if grad.shape != shape:
+        lead = grad.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+        )
+        grad = grad.sum(axis=axes).reshape(shape) if axes else grad.reshape(shape)
+    if dtype is not None and grad.dtype != dtype:
+        grad = grad.astype(dtype)
+    return grad
+
+
+def reduction_axes(dim, axis, ndim: int) -> tuple | None:
+    """Normalise PyTorch's ``dim`` or NumPy's ``axis`` to a sorted tuple of positive axes.
+
+    ``None`` means every axis. Out-of-range axes raise an IndexError naming the range.
+    """
+    if axis is not None:
+        if dim is not None:
+            raise TypeError("pass either dim= (PyTorch) or axis= (NumPy), not both")
+        dim = axis
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims:
+        return None  # sum(dim=()) reduces everything, as in PyTorch
+    out = []
+    lo = -max(ndim, 1)
+    for d in dims:
+        d = int(d)
+        if not lo <= d < max(ndim, 1):
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{lo}, {max(ndim, 1) - 1}], but got {d})"
+            )
+        out.append(d % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+    return tuple(sorted(out)) if ndim else None  # a 0-d tensor has only the 'all' reduction
+
+
+def normalize_dim(dim: int, ndim: int) -> int:
+    """One dimension index in ``[-ndim, ndim)`` made positive; IndexError otherwise."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def expand_reduced(grad: ndarray, axes: tuple | None, keepdims: bool, ndim: int) -> ndarray:
+    """Give a reduction's gradient back the reduced axes (as size 1) so it broadcasts to the input."""
+    if keepdims:
+        return grad
+    if axes is None:
+        return grad.reshape((1,) * ndim)
+    shape = list(grad.shape)
+    for a in axes:
+        shape.insert(a, 1)
+    return grad.reshape(shape)

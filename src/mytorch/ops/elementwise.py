@@ -1,0 +1,335 @@
+"""Elementwise ops. Each forward is one NumPy expression; each backward its derivative.
+
+Binary ops broadcast like NumPy; their backward sums the gradient back to each input's shape
+with ``unbroadcast``. Inputs that are Python scalars (constants) arrive as plain numbers and
+never receive a gradient, so forward only records shapes for inputs that need one.
+"""
+
+from __future__ import annotations
+
+from .._backend import xp
+from ..autograd.function import Function
+from ._util import unbroadcast
+
+
+def _meta(ctx, *arrays) -> None:
+    """Record (shape, dtype) of the inputs that need a gradient, for ``unbroadcast``."""
+    ctx.meta = [(a.shape, a.dtype) if need else None for a, need in zip(arrays, ctx.needs_input_grad)]
+
+
+class Add(Function):
+    """out = a + b;  da = g,  db = g."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _meta(ctx, a, b)
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        ma, mb = ctx.meta
+        return (unbroadcast(grad, *ma) if ma else None, unbroadcast(grad, *mb) if mb else None)
+
+
+class Sub(Function):
+    """out = a − b;  da = g,  db = −g."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _meta(ctx, a, b)
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        ma, mb = ctx.meta
+        return (unbroadcast(grad, *ma) if ma else None, unbroadcast(-grad, *mb) if mb else None)
+
+
+class Mul(Function):
+    """out = a·b;  da = g·b,  db = g·a."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _meta(ctx, a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        ma, mb = ctx.meta
+        return (unbroadcast(grad * b, *ma) if ma else None, unbroadcast(grad * a, *mb) if mb else None)
+
+
+class Div(Function):
+    """out = a / b;  da = g / b,  db = −g·a / b² = −g·out / b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _meta(ctx, a, b)
+        out = a / b
+        ctx.save_for_backward(b, out if ctx.needs_input_grad[1] else None)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        b, out = ctx.saved_tensors
+        ma, mb = ctx.meta
+        ga = unbroadcast(grad / b, *ma) if ma else None
+        gb = unbroadcast(-grad * out / b, *mb) if mb else None
+        return ga, gb
+
+
+class Neg(Function):
+    """out = −x;  dx = −g."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Function):
+    """out = aᵇ;  da = g·b·aᵇ⁻¹,  db = g·aᵇ·ln a.
+
+    As in PyTorch, an exponent of 0 gives da = 0 (not 0·a⁻¹ = nan at a = 0), and db is 0
+    where a = 0 and b ≥ 0 (the limit of aᵇ·ln a).
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _meta(ctx, a, b)
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        ma, mb = ctx.meta
+        ga = gb = None
+        if ma:
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                ga = grad * (b * a ** (b - 1))
+            ga = unbroadcast(xp.where(b == 0, 0, ga) if xp.any(b == 0) else ga, *ma)
+        if mb:
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                gb = grad * out * xp.log(a)
+            gb = unbroadcast(xp.where((a == 0) & (b >= 0), 0, gb), *mb)
+        return ga, gb
+
+
+class Exp(Function):
+    """out = eˣ;  dx = g·out."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = xp.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Function):
+    """out = ln x;  dx = g / x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+class Sqrt(Function):
+    """out = √x;  dx = g / (2·out)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = xp.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (2 * out)
+
+
+class Abs(Function):
+    """out = |x|;  dx = g·sign(x)  (0 at x = 0, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * xp.sign(x)
+
+
+class Tanh(Function):
+    """out = tanh x;  dx = g·(1 − out²)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = xp.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+class Sigmoid(Function):
+    """out = 1 / (1 + e⁻ˣ);  dx = g·out·(1 − out).
+
+    For very negative x, e⁻ˣ overflows to inf and 1/(1 + inf) = 0, the correctly rounded
+    result; only NumPy's overflow warning is silenced.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        with xp.errstate(over="ignore"):
+            out = 1 / (1 + xp.exp(-x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (out * (1 - out))
+
+
+class Relu(Function):
+    """out = max(x, 0);  dx = g where x > 0, else 0 (the subgradient 0 at x = 0)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = xp.maximum(x, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return xp.where(out > 0, grad, 0)
+
+
+class Maximum(Function):
+    """out = max(a, b) elementwise;  g goes to the larger input, split in halves on ties."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _meta(ctx, a, b)
+        ctx.save_for_backward(a, b)
+        return xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _select_backward(ctx, grad, xp.greater)
+
+
+class Minimum(Function):
+    """out = min(a, b) elementwise;  g goes to the smaller input, split in halves on ties."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _meta(ctx, a, b)
+        ctx.save_for_backward(a, b)
+        return xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _select_backward(ctx, grad, xp.less)
+
+
+def _select_backward(ctx, grad, wins):
+    a, b = ctx.saved_tensors
+    ma, mb = ctx.meta
+    tie = a == b
+    share = xp.where(tie, grad * 0.5, grad)
+    ga = unbroadcast(xp.where(wins(a, b) | tie, share, 0), *ma) if ma else None
+    gb = unbroadcast(xp.where(wins(b, a) | tie, share, 0), *mb) if mb else None
+    return ga, gb
+
+
+class Clamp(Function):
+    """out = min(max(x, lo), hi);  dx = g where lo ≤ x ≤ hi, else 0."""
+
+    @staticmethod
+    def forward(ctx, x, lo=None, hi=None):
+        ctx.save_for_backward(x)
+        ctx.bounds = lo, hi
+        if lo is not None and hi is not None:
+            return xp.minimum(xp.maximum(x, lo), hi)  # PyTorch: min > max gives max everywhere
+        return xp.maximum(x, lo) if lo is not None else xp.minimum(x, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        inside = True
+        if lo is not None:
+            inside = x >= lo
+        if hi is not None:
+            inside = inside & (x <= hi)
+        return xp.where(inside, grad, 0)
+
+
+class Where(Function):
+    """out = a where cond else b;  da = g where cond,  db = g where not cond."""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        _meta(ctx, cond, a, b)
+        ctx.cond = cond
+        return xp.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        _, ma, mb = ctx.meta
+        cond = ctx.cond
+        ga = unbroadcast(xp.where(cond, grad, 0), *ma) if ma else None
+        gb = unbroadcast(xp.where(cond, 0, grad), *mb) if mb else None
+        return None, ga, gb
+
+
+class Cast(Function):
+    """out = x converted to another float dtype;  dx = g converted back."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.astype(ctx.dtype)
+
+
+class Clone(Function):
+    """out = a copy of x that owns its memory;  dx = g."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad

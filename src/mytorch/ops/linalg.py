@@ -1,0 +1,61 @@
+"""Matrix product with NumPy's rules: batch dimensions broadcast, 1-D operands are vectors."""
+
+from __future__ import annotations
+
+from .._backend import xp
+from ..autograd.function import Function
+from ._util import unbroadcast
+
+
+class MatMul(Function):
+    """out = a @ b;  da = g @ bᵀ,  db = aᵀ @ g  (ᵀ swaps the last two axes).
+
+    A 1-D ``a`` is a row vector and a 1-D ``b`` a column vector, whose added axis is removed from
+    the result; backward restores that axis on g, then unbroadcasts over batch dimensions.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
+        ctx.meta = a.shape, a.dtype, b.shape, b.dtype
+        try:
+            return a @ b
+        except ValueError:
+            raise RuntimeError(_mismatch(a.shape, b.shape)) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        a_shape, a_dtype, b_shape, b_dtype = ctx.meta
+        if len(a_shape) == 1 and len(b_shape) == 1:  # dot product: g is a scalar
+            ga = (grad * b).astype(a_dtype, copy=False) if ctx.needs_input_grad[0] else None
+            gb = (grad * a).astype(b_dtype, copy=False) if ctx.needs_input_grad[1] else None
+            return ga, gb
+        if len(a_shape) == 1:
+            grad = grad[..., None, :]
+        if len(b_shape) == 1:
+            grad = grad[..., None]
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            b2 = b[:, None] if b.ndim == 1 else b
+            ga = grad @ xp.swapaxes(b2, -1, -2)
+            ga = unbroadcast(ga[..., 0, :] if len(a_shape) == 1 else ga, a_shape, a_dtype)
+        if ctx.needs_input_grad[1]:
+            a2 = a[None, :] if a.ndim == 1 else a
+            gb = xp.swapaxes(a2, -1, -2) @ grad
+            gb = unbroadcast(gb[..., 0] if len(b_shape) == 1 else gb, b_shape, b_dtype)
+        return ga, gb
+
+
+def _mismatch(a_shape: tuple, b_shape: tuple) -> str:
+    if not a_shape or not b_shape:
+        return f"matmul: both arguments need at least 1 dimension, got shapes {a_shape} and {b_shape}"
+    k_a = a_shape[-1]
+    k_b = b_shape[-2] if len(b_shape) > 1 else b_shape[0]
+    if k_a != k_b:
+        return (
+            f"matmul: shapes {a_shape} and {b_shape} cannot be multiplied "
+            f"(the last dim of the first, {k_a}, must equal the "
+            f"{'second-to-last' if len(b_shape) > 1 else 'only'} dim of the second, {k_b})"
+        )
+    return f"matmul: batch dimensions of shapes {a_shape} and {b_shape} cannot be broadcast together"

@@ -1,0 +1,118 @@
+"""Reductions: sum, mean, amax/amin, logsumexp, and the non-differentiable argmax/argmin.
+
+``axes`` arrive normalised (a sorted tuple of positive axes, or None for all) from the Tensor
+methods; backward puts the reduced axes back as size 1 and broadcasts to the input shape.
+"""
+
+from __future__ import annotations
+
+from .._backend import xp
+from ..autograd.function import Function
+from ._util import expand_reduced
+
+
+class Sum(Function):
+    """out = Σ x over ``axes``;  dx = g broadcast back to x's shape."""
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdims=False):
+        ctx.args = x.shape, axes, keepdims
+        return x.sum(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, axes, keepdims = ctx.args
+        return xp.broadcast_to(expand_reduced(grad, axes, keepdims, len(shape)), shape)
+
+
+class Mean(Function):
+    """out = (1/n) Σ x over ``axes``;  dx = g/n broadcast back to x's shape."""
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdims=False):
+        ctx.args = x.shape, axes, keepdims
+        return x.mean(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, axes, keepdims = ctx.args
+        n = 1
+        for a in range(len(shape)) if axes is None else axes:
+            n *= shape[a]
+        return xp.broadcast_to(expand_reduced(grad, axes, keepdims, len(shape)) / max(n, 1), shape)
+
+
+class Amax(Function):
+    """out = max x over ``axes``;  dx = g shared evenly among the elements equal to the max."""
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdims=False):
+        out = x.max(axis=axes, keepdims=keepdims)
+        ctx.save_for_backward(x, out)
+        ctx.args = axes, keepdims
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _extreme_backward(ctx, grad)
+
+
+class Amin(Function):
+    """out = min x over ``axes``;  dx = g shared evenly among the elements equal to the min."""
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdims=False):
+        out = x.min(axis=axes, keepdims=keepdims)
+        ctx.save_for_backward(x, out)
+        ctx.args = axes, keepdims
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _extreme_backward(ctx, grad)
+
+
+def _extreme_backward(ctx, grad):
+    x, out = ctx.saved_tensors
+    axes, keepdims = ctx.args
+    hit = x == expand_reduced(out, axes, keepdims, x.ndim)
+    count = hit.sum(axis=axes, keepdims=True).astype(grad.dtype)
+    return xp.where(hit, expand_reduced(grad, axes, keepdims, x.ndim) / count, 0)
+
+
+class LogSumExp(Function):
+    """out = m + ln Σ exp(x − m), m = max x (numerically stable);  dx = g·exp(x − out).
+
+    A slice that is all −inf gives −inf (m is replaced by 0 where it is not finite).
+    """
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdims=False):
+        m = x.max(axis=axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        out = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        ctx.save_for_backward(x, out)
+        ctx.axes = axes
+        return out if keepdims else out.reshape(_drop(out.shape, axes))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        g = grad.reshape(out.shape)  # out was kept with keepdims=True
+        return g * xp.exp(x - out)
+
+
+def _drop(shape: tuple, axes) -> tuple:
+    if axes is None:
+        return ()
+    return tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+def argmax(x, axis=None, keepdims=False):
+    """Index of the first maximum (flattened when ``axis`` is None), as int64."""
+    return xp.argmax(x, axis=axis, keepdims=keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    """Index of the first minimum (flattened when ``axis`` is None), as int64."""
+    return xp.argmin(x, axis=axis, keepdims=keepdims)

@@ -1,0 +1,107 @@
+"""Shape ops: reshape, permute, expand, indexing, gather, concatenation.
+
+Their backward moves the gradient back to where each input element went: reshape and permute
+invert themselves, expand sums over the broadcast axes, indexing scatters (adding, so an index
+that appears twice receives both gradients), concatenation splits.
+"""
+
+from __future__ import annotations
+
+from .._backend import xp
+from ..autograd.function import Function
+from ._util import unbroadcast
+
+
+class Reshape(Function):
+    """out = x viewed with a new shape;  dx = g reshaped back."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape)
+
+
+class Permute(Function):
+    """out = x with its axes reordered by ``dims``;  dx = g with the inverse order."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.transpose(tuple(xp.argsort(ctx.dims)))
+
+
+class Expand(Function):
+    """out = x broadcast to ``shape`` (a read-only view);  dx = g summed over broadcast axes."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return xp.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return unbroadcast(grad, ctx.shape)
+
+
+class GetItem(Function):
+    """out = x[key];  dx = zeros with g scattered (added) into the selected positions.
+
+    ``basic`` keys (ints, slices, None, Ellipsis) select each element at most once, so the
+    scatter is a plain assignment; advanced keys (integer arrays, masks) may repeat an index and
+    use ``add.at``, which accumulates repeated positions.
+    """
+
+    @staticmethod
+    def forward(ctx, x, key, basic):
+        ctx.args = x.shape, x.dtype, key, basic
+        return x[key]
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, dtype, key, basic = ctx.args
+        gx = xp.zeros(shape, dtype)
+        if basic:
+            gx[key] = grad
+        else:
+            xp.add.at(gx, key, grad)
+        return gx
+
+
+class Gather(Function):
+    """out[i][j][k] = x[i][index[i][j][k]][k] (for dim = 1);  dx = g added back at ``index``."""
+
+    @staticmethod
+    def forward(ctx, x, index, dim):
+        ctx.args = x.shape, index, dim
+        return xp.take_along_axis(x, index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, index, dim = ctx.args
+        gx = xp.zeros(shape, grad.dtype)
+        where = list(xp.ix_(*[xp.arange(n) for n in index.shape]))
+        where[dim] = index
+        xp.add.at(gx, tuple(where), grad)
+        return gx
+
+
+class Cat(Function):
+    """out = the inputs joined along ``dim``;  each input's gradient is its slice of g."""
+
+    @staticmethod
+    def forward(ctx, *arrays, dim):
+        ctx.dim = dim
+        ctx.bounds = xp.cumsum([a.shape[dim] for a in arrays])[:-1]
+        return xp.concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(xp.split(grad, ctx.bounds, axis=ctx.dim))

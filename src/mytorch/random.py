@@ -1,0 +1,77 @@
+"""Random number generation: one default generator that every random draw in mytorch uses.
+
+``manual_seed(s)`` reseeds it, so the same seed gives the same initial weights, dropout masks,
+shuffling order and augmentations. A :class:`Generator` wraps NumPy's PCG64 bit generator; its
+state is a plain dict of integers, so checkpoints can store it as JSON.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# PyTorch's CPU generator also starts from a fixed seed, so an unseeded run is reproducible.
+_DEFAULT_SEED = 67280421310721
+
+
+class Generator:
+    """A source of random numbers (``torch.Generator`` for the CPU)."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.manual_seed(_DEFAULT_SEED if seed is None else seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        seed = int(seed)
+        if seed < 0:
+            raise ValueError(f"seed must be non-negative, got {seed}")
+        self._seed = seed
+        self.numpy = np.random.Generator(np.random.PCG64(seed))
+        return self
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def seed(self) -> int:
+        """Reseed from OS entropy and return the new seed."""
+        seed = int(np.random.SeedSequence().entropy % (2**63))
+        self.manual_seed(seed)
+        return seed
+
+    def get_state(self) -> dict:
+        """The full generator state as a JSON-serialisable dict."""
+        return {"seed": self._seed, "bit_generator": self.numpy.bit_generator.state}
+
+    def set_state(self, state: dict) -> None:
+        self._seed = int(state["seed"])
+        bit_generator = np.random.PCG64()
+        bit_generator.state = state["bit_generator"]
+        self.numpy = np.random.Generator(bit_generator)
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator used by init, dropout, shuffling and transforms."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    """Seed the default generator from OS entropy; returns the seed."""
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> dict:
+    return default_generator.get_state()
+
+
+def set_rng_state(state: dict) -> None:
+    default_generator.set_state(state)
+
+
+def _numpy_generator(generator: Generator | None) -> np.random.Generator:
+    """The NumPy generator behind ``generator`` (the default one when None)."""
+    return (generator or default_generator).numpy
