@@ -9,8 +9,7 @@
 
 from __future__ import annotations
 
-from ._tensor import Tensor  # noqa: I001  (Tensor first: the ops import it)
-from . import autograd
+from . import autograd, nn
 from ._creation import (
     arange,
     as_tensor,
@@ -100,6 +99,7 @@ from ._functional import (
     var,
     where,
 )
+from ._tensor import Tensor
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 

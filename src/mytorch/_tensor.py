@@ -13,6 +13,7 @@ from typing import Any
 
 from . import _dtype
 from ._backend import ndarray, to_host, xp
+
 _new = object.__new__
 _SCALARS = (builtins.int, builtins.float, builtins.bool)
 

@@ -8,7 +8,8 @@ how Dropout and BatchNorm behave, not whether gradients are tracked.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class _GradMode:
@@ -27,7 +28,7 @@ def is_grad_enabled() -> bool:
     return _mode.enabled
 
 
-class set_grad_enabled:
+class set_grad_enabled:  # noqa: N801  (PyTorch name)
     """Turn gradient recording on or off: a context manager, a decorator, or a plain call."""
 
     def __init__(self, mode: bool) -> None:
@@ -73,13 +74,13 @@ class _Switch:
         return wrapper
 
 
-class no_grad(_Switch):
+class no_grad(_Switch):  # noqa: N801
     """Context manager / decorator: ops inside build no graph (for evaluation and updates)."""
 
     mode = False
 
 
-class enable_grad(_Switch):
+class enable_grad(_Switch):  # noqa: N801
     """Context manager / decorator: turn recording back on inside a ``no_grad`` block."""
 
     mode = True

@@ -8,7 +8,7 @@ element i is one backward pass with the one-hot gradient e_i. They must agree wi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from .._backend import xp
 
@@ -41,9 +41,8 @@ def gradcheck(
     values (or returns False with ``raise_exception=False``).
     """
     from .._tensor import Tensor
-    from .grad_mode import no_grad
-    from .grad_mode import _mode
     from . import grad as autograd_grad
+    from .grad_mode import _mode, no_grad
 
     inputs = _as_tuple(inputs)
     diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]

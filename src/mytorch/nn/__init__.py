@@ -1,5 +1,6 @@
-"""Neural-network building blocks: ``mytorch.nn.functional`` (and, in ``modules``, the layers)."""
+"""Neural-network building blocks: ``Parameter``, ``mytorch.nn.functional`` and the layers."""
 
 from __future__ import annotations
 
 from . import functional
+from .parameter import Parameter

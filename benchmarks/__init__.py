@@ -1,0 +1,1 @@
+"""Interleaved mytorch-vs-PyTorch benchmarks (``python -m benchmarks.runner``)."""
