@@ -807,11 +807,11 @@ def _binary(fn, a: Tensor, b, reflected: builtins.bool = False):
             a = Tensor._make(a._data.astype(out), False, None)
         if db != out and db.kind != "f":
             b = Tensor._make(b._data.astype(out), False, None)
+    elif isinstance(b, xp.generic):  # before the Python-scalar test: np.float64 is a float subclass
+        return _binary(fn, a, b.item(), reflected)
     elif isinstance(b, _SCALARS):
         if a._data.dtype.kind in "biu" and (isinstance(b, builtins.float) or fn is Div):
             a = Tensor._make(a._data.astype(_dtype.get_default_dtype()), False, None)
-    elif isinstance(b, xp.generic):
-        return _binary(fn, a, b.item(), reflected)
     elif isinstance(b, ndarray):
         return _binary(fn, a, Tensor._make(b, False, None), reflected)
     else:

@@ -42,10 +42,10 @@ def _topological_order(roots: Sequence[Function]) -> list[Function]:
     return order
 
 
-def _check(node: Function, i: int, grad, target) -> None:
-    """Raise if the gradient for input ``i`` of ``node`` does not match that input."""
-    shape = target._shape if isinstance(target, Function) else target._data.shape
-    dtype = target._dtype if isinstance(target, Function) else target._data.dtype
+def _checked(node: Function, i: int, grad, shape: tuple, dtype):
+    """The gradient for input ``i`` of ``node`` as an array; raise if it does not match that input."""
+    if isinstance(grad, xp.generic):  # a NumPy scalar from a full reduction: same value, as an array
+        grad = xp.asarray(grad)
     if type(grad) is not ndarray:
         raise TypeError(f"{node._name()} returned a {type(grad).__name__} as gradient {i}, not an array")
     if grad.shape != shape or grad.dtype != dtype:
@@ -53,6 +53,7 @@ def _check(node: Function, i: int, grad, target) -> None:
             f"{node._name()} returned a gradient of shape {grad.shape} and dtype {grad.dtype} for "
             f"input {i}, which has shape {shape} and dtype {dtype}"
         )
+    return grad
 
 
 def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool = False, inputs=None) -> list | None:
@@ -99,7 +100,7 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool = False, i
             else:
                 shape, dtype = parent._data.shape, parent._data.dtype
             if type(g) is not ndarray or g.shape != shape or g.dtype != dtype:
-                _check(node, i, g, parent)
+                g = _checked(node, i, g, shape, dtype)
             pending[parent] = pending[parent] + g if parent in pending else g
         if not retain_graph:
             node._release()

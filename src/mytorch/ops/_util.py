@@ -17,7 +17,7 @@ def unbroadcast(grad: ndarray, shape: tuple, dtype=None) -> ndarray:
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
         )
-        grad = grad.sum(axis=axes).reshape(shape) if axes else grad.reshape(shape)
+        grad = grad.sum(axis=axes, keepdims=True).reshape(shape) if axes else grad.reshape(shape)
     if dtype is not None and grad.dtype != dtype:
         grad = grad.astype(dtype)
     return grad
