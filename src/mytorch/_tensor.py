@@ -610,6 +610,12 @@ class Tensor:
         d = _normalize_dim(dim, len(shape))
         return self.reshape(shape[:d] + tuple(sizes) + shape[d + 1 :])
 
+    def movedim(self, source: builtins.int, destination: builtins.int) -> Tensor:
+        n = self._data.ndim
+        order = [d for d in range(n) if d != _normalize_dim(source, n)]
+        order.insert(_normalize_dim(destination, n), _normalize_dim(source, n))
+        return self.permute(*order)
+
     def unsqueeze(self, dim: builtins.int) -> Tensor:
         shape = list(self._data.shape)
         shape.insert(_normalize_dim(dim, len(shape) + 1), 1)

@@ -1,6 +1,34 @@
-"""Neural-network building blocks: ``Parameter``, ``mytorch.nn.functional`` and the layers."""
+"""Neural-network building blocks: ``Module`` and the layers, ``functional``, ``init``, ``utils``."""
 
 from __future__ import annotations
 
-from . import functional
+from . import functional, init, utils
+from .modules import (
+    GELU,
+    BatchNorm1d,
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    Dropout,
+    Flatten,
+    Identity,
+    L1Loss,
+    LayerNorm,
+    LeakyReLU,
+    Linear,
+    LogSoftmax,
+    Module,
+    ModuleDict,
+    ModuleList,
+    MSELoss,
+    NLLLoss,
+    ReLU,
+    Residual,
+    Sequential,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from .parameter import Parameter

@@ -1,10 +1,10 @@
-"""``mytorch.nn.functional``: stateless layers, activations and losses on tensors."""
+"""Activation functions (their Functions live in ``mytorch.ops.activation``)."""
 
 from __future__ import annotations
 
-from .._tensor import Tensor
-from ..ops.activation import Gelu, LeakyRelu, Silu, Softplus
-from ..ops.elementwise import Relu, Sigmoid, Tanh
+from ..._tensor import Tensor
+from ...ops.activation import Gelu, LeakyRelu, Silu, Softplus
+from ...ops.elementwise import Relu, Sigmoid, Tanh
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002

@@ -1,0 +1,82 @@
+"""``linear``, ``dropout`` and ``one_hot``."""
+
+from __future__ import annotations
+
+from ..._backend import xp
+from ..._dtype import int64
+from ..._tensor import Tensor
+from ...autograd.function import Function
+from ...random import _numpy_generator
+
+
+class LinearFunction(Function):
+    """y = x·Wᵀ + b for x of shape (…, in), W (out, in), b (out,).
+
+    dx = g·W,  dW = gᵀ·x,  db = Σ g over every row (leading dimensions flattened into rows).
+    One fused node instead of transpose + matmul + broadcast add: the weight gradient is a
+    single 2-D matrix product whatever the leading shape, and nothing needs unbroadcasting.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        need_x, need_w, _ = ctx.needs_input_grad
+        ctx.save_for_backward(x if need_w else None, weight if need_x else None)
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        rows = grad.reshape(-1, grad.shape[-1])
+        gx = grad @ weight if need_x else None
+        gw = rows.T @ x.reshape(-1, x.shape[-1]) if need_w else None
+        gb = rows.sum(0) if need_b else None
+        return gx, gw, gb
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """y = x·Wᵀ + b, with W of shape (out_features, in_features)."""
+    in_features = weight.shape[-1]
+    if input.ndim == 0 or input.shape[-1] != in_features:
+        raise RuntimeError(
+            f"linear: expected input with last dimension {in_features} (in_features), got shape {tuple(input.shape)}"
+        )
+    if input.dtype != weight.dtype:
+        raise RuntimeError(
+            f"linear: input is {input.dtype} but the weight is {weight.dtype}; convert one of them "
+            "(e.g. model.double() or x.float())"
+        )
+    return LinearFunction.apply(input, weight, bias)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Zero each element with probability p and scale the rest by 1/(1−p); identity when not training.
+
+    As in PyTorch, ``training`` defaults to True here, whatever a module's mode. The mask is drawn
+    from mytorch's generator; the scale is applied to the mask first (x·(mask·1/(1−p))).
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    dtype = input.dtype if input.dtype.kind == "f" else xp.float32
+    native = dtype if dtype in (xp.float32, xp.float64) else xp.float32
+    keep = _numpy_generator(None).random(input.shape, dtype=native) >= p
+    return input * (keep.astype(dtype) * (1.0 / (1.0 - p)))
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices (any shape, int) to one-hot vectors in a new last dimension (int64)."""
+    labels = tensor._data
+    if labels.dtype.kind not in "iu":
+        raise RuntimeError(f"one_hot is only applicable to index tensors, got {labels.dtype}")
+    if num_classes == -1:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got [{labels.min()}, {labels.max()}]")
+    return Tensor._make((labels[..., None] == xp.arange(num_classes)).astype(int64), False, None)

@@ -1,0 +1,129 @@
+"""``batch_norm`` and ``layer_norm``: one fused normalisation Function serves both.
+
+Both compute  y = (x − μ)/√(σ² + ε)·w + b  with μ and the *biased* σ² taken over some axes
+(BatchNorm: every axis but the channel one; LayerNorm: the trailing ``normalized_shape`` axes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..._backend import xp
+from ..._tensor import Tensor
+from ...autograd.function import Function
+from ...ops._util import unbroadcast
+
+
+class Normalize(Function):
+    """y = x̂·w + b with x̂ = (x − μ)·r, r = 1/√(σ² + ε), normalising over ``axes``.
+
+    With batch statistics (μ, σ² computed from x itself: BatchNorm training, LayerNorm), over the
+    n elements of each normalised group and with dx̂ = g·w:
+        dx = r·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))
+    With given statistics (BatchNorm eval: running mean and variance are constants):
+        dx = r·dx̂
+    And dw = Σ g·x̂, db = Σ g over the axes along which w and b are broadcast.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, *, mean, var, axes, eps, batch_stats, affine_shape):
+        inv_std = 1.0 / xp.sqrt(var + eps)
+        xhat = (x - mean) * inv_std
+        w = None if weight is None else weight.reshape(affine_shape)
+        ctx.save_for_backward(xhat, inv_std, w)
+        ctx.args = axes, batch_stats, affine_shape
+        ctx.param_shapes = (None if weight is None else weight.shape, None if bias is None else bias.shape)
+        out = xhat if w is None else xhat * w
+        return out if bias is None else out + bias.reshape(affine_shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, inv_std, w = ctx.saved_tensors
+        axes, batch_stats, affine_shape = ctx.args
+        w_shape, b_shape = ctx.param_shapes
+        need_x, need_w, need_b = ctx.needs_input_grad
+        gx = gw = gb = None
+        if need_x:
+            dxhat = grad if w is None else grad * w
+            if batch_stats:
+                gx = inv_std * (dxhat - dxhat.mean(axis=axes, keepdims=True)
+                                - xhat * (dxhat * xhat).mean(axis=axes, keepdims=True))
+            else:
+                gx = dxhat * inv_std
+        if need_w:
+            gw = unbroadcast(grad * xhat, affine_shape).reshape(w_shape)
+        if need_b:
+            gb = unbroadcast(grad, affine_shape).reshape(b_shape)
+        return gx, gw, gb
+
+
+def batch_norm(
+    input: Tensor,  # noqa: A002
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalisation of (N, C) or (N, C, L) input over every axis but C.
+
+    Training normalises with the batch mean and *biased* variance and, when running statistics are
+    given, updates them in place: running ← (1 − momentum)·running + momentum·batch, using the
+    *unbiased* variance n/(n − 1)·σ² for ``running_var``. Otherwise the running statistics are used.
+    """
+    x = input._data
+    if x.ndim not in (2, 3):
+        raise ValueError(f"batch_norm: expected 2D or 3D input (got {x.ndim}D input of shape {tuple(x.shape)})")
+    channels = x.shape[1]
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.shape != (channels,):
+            raise RuntimeError(
+                f"batch_norm: input has {channels} channels (dim 1 of shape {tuple(x.shape)}) but {name} has shape "
+                f"{tuple(t.shape)} (num_features must equal the channel count)"
+            )
+    axes = (0,) if x.ndim == 2 else (0, 2)
+    affine_shape = (channels,) if x.ndim == 2 else (channels, 1)
+    if training:
+        n = x.size // max(channels, 1)
+        if n <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {tuple(x.shape)}")
+        mean = x.mean(axis=axes, keepdims=True)
+        var = x.var(axis=axes, keepdims=True)
+        if running_mean is not None and running_var is not None:
+            rm, rv = running_mean._data, running_var._data
+            rm *= 1 - momentum
+            rm += momentum * mean.reshape(channels)
+            rv *= 1 - momentum
+            rv += (momentum * n / (n - 1)) * var.reshape(channels)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var are needed when training=False")
+        mean = running_mean._data.reshape(affine_shape)
+        var = running_var._data.reshape(affine_shape)
+    return Normalize.apply(input, weight, bias, mean=mean, var=var, axes=axes, eps=eps, batch_stats=training,
+                           affine_shape=affine_shape)
+
+
+def layer_norm(
+    input: Tensor,  # noqa: A002
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over the trailing ``normalized_shape`` dimensions with the biased variance."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    x = input._data
+    k = len(shape)
+    if k == 0 or x.shape[x.ndim - k:] != shape or x.ndim < k:
+        raise RuntimeError(
+            f"layer_norm: expected input whose trailing dimensions are {shape} (normalized_shape), "
+            f"got shape {tuple(x.shape)}"
+        )
+    axes = tuple(range(x.ndim - k, x.ndim))
+    mean = x.mean(axis=axes, keepdims=True)
+    var = x.var(axis=axes, keepdims=True)
+    return Normalize.apply(input, weight, bias, mean=mean, var=var, axes=axes, eps=eps, batch_stats=True,
+                           affine_shape=shape)

@@ -1,0 +1,11 @@
+"""The layers of ``mytorch.nn``."""
+
+from __future__ import annotations
+
+from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Softplus, Tanh
+from .container import Identity, ModuleDict, ModuleList, Residual, Sequential
+from .dropout import Dropout
+from .linear import Flatten, Linear
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .module import Module
+from .normalization import BatchNorm1d, LayerNorm
