@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import assert_close, same_dtype
-from module_db import MODULES
 
 import mytorch
+from conftest import assert_close, same_dtype
+from module_db import MODULES
 from mytorch.autograd import gradcheck
 
 

@@ -126,7 +126,9 @@ def cross_entropy(
         raise RuntimeError("cross_entropy: input must have a class dimension, got a 0-d tensor")
     classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     if w is not None and w.shape != (classes,):
-        raise RuntimeError(f"cross_entropy: weight has shape {tuple(w.shape)}, expected ({classes},) for {classes} classes")
+        raise RuntimeError(
+            f"cross_entropy: weight has shape {tuple(w.shape)}, expected ({classes},) for {classes} classes"
+        )
 
     if t.dtype.kind == "f":  # class probabilities
         if t.shape != input.shape:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Softplus, Tanh
+from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Softplus, Tanh
 from .container import Identity, ModuleDict, ModuleList, Residual, Sequential
 from .dropout import Dropout
 from .linear import Flatten, Linear
