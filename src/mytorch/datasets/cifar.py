@@ -1,0 +1,164 @@
+"""CIFAR-10, as torchvision's ``CIFAR10``, read from the python-version batches without trusting pickle.
+
+The batches in ``root/cifar-10-batches-py/`` are pickled dicts (``data``: uint8 (10000, 3072), rows
+holding the red, green and blue 32×32 planes; ``labels``: 10000 ints). They are read with a
+restricted unpickler (see ``_safe_pickle``): a batch that names any callable other than what a NumPy
+array needs to rebuild itself is refused and nothing in it runs.
+
+An item is ``(image, label)``: the image a float32 array (3, 32, 32) in [0, 1], the label an int.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..utils.data.dataset import Dataset
+from ._safe_pickle import safe_load_pickle
+from .download import download_resources, extract_tar
+from .mnist import _to_float
+
+
+def _field(batch: dict, key: str) -> Any:
+    # Python 2 pickles read as latin-1 give str keys; read with encoding="bytes" they would be bytes.
+    if key in batch:
+        return batch[key]
+    return batch.get(key.encode())
+
+
+class CIFAR10(Dataset):
+    """CIFAR-10: 50 000 training and 10 000 test colour images, 32×32, in 10 classes.
+
+    Args:
+        root: the directory holding ``cifar-10-batches-py/`` (and, after a download, the archive).
+        train: the five training batches, or the test batch.
+        transform: called on each image array (float32, (3, 32, 32), [0, 1]).
+        target_transform: called on each label.
+        download: fetch ``cifar-10-python.tar.gz`` (checking its SHA-256) and extract it safely
+            when ``cifar-10-batches-py/`` is missing.
+
+    Attributes:
+        data: uint8 array (N, 32, 32, 3) (torchvision's layout: height, width, channel);
+        targets: int64 array (N,); classes: the label names (from ``batches.meta`` when present).
+    """
+
+    base_folder = "cifar-10-batches-py"
+    mirrors = ["https://www.cs.toronto.edu/~kriz/"]
+    # The archive's SHA-256 as published by Keras (keras.datasets.cifar10); its MD5 in
+    # torchvision is c58f30108f718f92721af3b95e74349a.
+    resources = [("cifar-10-python.tar.gz", "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce", None)]
+    train_list = ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5"]
+    test_list = ["test_batch"]
+    meta_file = "batches.meta"
+    classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        train: bool = True,
+        transform: Callable[[np.ndarray], Any] | None = None,
+        target_transform: Callable[[int], Any] | None = None,
+        download: bool = False,
+    ) -> None:
+        self.root = os.path.expanduser(os.fspath(root))
+        self.train = train
+        self.transform = transform
+        self.target_transform = target_transform
+        folder = os.path.join(self.root, self.base_folder)
+        files = self.train_list if train else self.test_list
+        if download and not os.path.isdir(folder):
+            self.download()
+        missing = [f for f in files if not os.path.isfile(os.path.join(folder, f))]
+        if missing:
+            raise FileNotFoundError(
+                f"CIFAR10 ({'train' if train else 'test'} split) not found: {', '.join(missing)} missing in {folder}\n"
+                f"To get it: extract cifar-10-python.tar.gz (from {self.mirrors[0]}) into {self.root}, "
+                "or pass download=True"
+            )
+        images, labels = [], []
+        for name in files:
+            data, batch_labels = self._load_batch(os.path.join(folder, name))
+            images.append(data)
+            labels.append(batch_labels)
+        # The rows are channel planes, so (N, 3, 32, 32) is a free reshape; .data is a view of it.
+        self._chw = np.concatenate(images).reshape(-1, 3, 32, 32)
+        self.data = self._chw.transpose(0, 2, 3, 1)
+        self.targets = np.concatenate(labels)
+        meta = os.path.join(folder, self.meta_file)
+        if os.path.isfile(meta):
+            self.classes = self._load_classes(meta)
+        if self.targets.size and int(self.targets.max()) >= len(self.classes):
+            top = int(self.targets.max())
+            raise ValueError(f"{folder}: label {top} is out of range for {len(self.classes)} classes")
+
+    @staticmethod
+    def _load_batch(path: str) -> tuple[np.ndarray, np.ndarray]:
+        batch = safe_load_pickle(path)
+        if not isinstance(batch, dict):
+            raise ValueError(f"{path}: expected a pickled dict, got {type(batch).__name__}")
+        data, labels = _field(batch, "data"), _field(batch, "labels")
+        if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
+            got = f"{data.dtype} array of shape {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
+            raise ValueError(f"{path}: 'data' should be a uint8 array of shape (N, 3072), got {got}")
+        if not isinstance(labels, (list, tuple, np.ndarray)) or len(labels) != len(data):
+            n = len(labels) if isinstance(labels, (list, tuple, np.ndarray)) else type(labels).__name__
+            raise ValueError(f"count mismatch in {path}: {len(data)} images but labels: {n}")
+        try:
+            labels = np.asarray(labels, dtype=np.int64)
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{path}: 'labels' must be integers") from None
+        if labels.ndim != 1 or (labels.size and labels.min() < 0):
+            raise ValueError(f"{path}: 'labels' must be non-negative integers")
+        return data, labels
+
+    @staticmethod
+    def _load_classes(path: str) -> list[str]:
+        meta = safe_load_pickle(path)
+        names = _field(meta, "label_names") if isinstance(meta, dict) else None
+        if not isinstance(names, list) or not all(isinstance(n, (str, bytes)) for n in names):
+            raise ValueError(f"{path}: expected a dict with a 'label_names' list of strings")
+        return [n.decode("latin-1") if isinstance(n, bytes) else n for n in names]
+
+    def download(self) -> None:
+        """Fetch and verify the archive into ``root``, then extract ``cifar-10-batches-py/`` from it."""
+        folder = os.path.join(self.root, self.base_folder)
+        if os.path.isdir(folder):
+            return
+        download_resources(self.resources, self.root, self.mirrors)
+        extract_tar(os.path.join(self.root, self.resources[0][0]), self.root, self.base_folder)
+
+    @property
+    def class_to_idx(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.classes)}
+
+    def __len__(self) -> int:
+        return len(self._chw)
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        image = _to_float(self._chw[index])
+        target = int(self.targets[index])
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return image, target
+
+    def _fetch_batch(self, indices: np.ndarray) -> list[np.ndarray] | None:
+        """A whole batch in one fancy index: [float32 (B, 3, 32, 32), int64 (B,)]; None with transforms."""
+        if self.transform is not None or self.target_transform is not None:
+            return None
+        return [_to_float(self._chw[indices]), self.targets[indices]]
+
+    def __repr__(self) -> str:
+        lines = [
+            "Dataset CIFAR10",
+            f"    Number of datapoints: {len(self)}",
+            f"    Root location: {self.root}",
+            f"    Split: {'Train' if self.train else 'Test'}",
+        ]
+        if self.transform is not None:
+            lines.append(f"    Transform: {self.transform!r}")
+        return "\n".join(lines)

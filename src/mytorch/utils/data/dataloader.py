@@ -1,0 +1,113 @@
+"""``DataLoader``: iterate over a dataset in (shuffled) mini-batches, as ``torch.utils.data.DataLoader``.
+
+Loading runs in the calling process (no worker processes). Two ways to build a batch:
+
+- the general path, as torch: ``collate_fn([dataset[i] for i in batch_indices])`` (or the
+  dataset's ``__getitems__(indices)`` when it has one);
+- the array path, for datasets that define ``_fetch_batch`` (``TensorDataset``, ``Subset`` of one,
+  ``MNIST``/``FashionMNIST``/``CIFAR10`` without transforms) when the collate function is the
+  default: one fancy index per field for the whole batch, then a zero-copy wrap as Tensors. It
+  gives the same values, dtypes and shapes as the general path, without ``batch_size`` Python calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from ...random import Generator
+from ._collate import _as_tensors, default_collate
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+
+
+class DataLoader:
+    """Combines a dataset with a sampler and iterates over batches.
+
+    Args:
+        dataset: a map-style dataset (``__getitem__`` and ``__len__``).
+        batch_size: samples per batch.
+        shuffle: a new random order every epoch (each ``iter()``), drawn from ``generator``.
+        sampler: the order of indices (mutually exclusive with ``shuffle``).
+        batch_sampler: yields lists of indices, one list per batch (mutually exclusive with
+            ``batch_size``, ``shuffle``, ``sampler`` and ``drop_last``).
+        drop_last: drop the last, incomplete batch.
+        collate_fn: builds a batch from a list of samples (``default_collate`` when None).
+        generator: the ``mytorch.Generator`` for shuffling (the default generator when None, so
+            ``mytorch.manual_seed(s)`` fixes the order of every epoch).
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int = 1,
+        shuffle: bool | None = False,
+        sampler: Sampler | Iterable[int] | None = None,
+        batch_sampler: Sampler | Iterable[list[int]] | None = None,
+        drop_last: bool = False,
+        collate_fn: Callable[[list], Any] | None = None,
+        generator: Generator | None = None,
+    ) -> None:
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError(
+                    "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"
+                )
+            batch_size = None
+            drop_last = False
+        elif sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if sampler is None:
+            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        if batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        self.generator = generator
+        self.collate_fn = default_collate if collate_fn is None else collate_fn
+
+    def __len__(self) -> int:
+        return len(self.batch_sampler)
+
+    def __iter__(self) -> Iterator[Any]:
+        return _DataLoaderIter(self)
+
+
+class _DataLoaderIter:
+    """One epoch over a DataLoader; the sampler draws its order when the first batch is requested."""
+
+    def __init__(self, loader: DataLoader) -> None:
+        self._loader = loader
+        self._dataset = loader.dataset
+        self._collate_fn = loader.collate_fn
+        fetch = getattr(loader.dataset, "_fetch_batch", None)
+        self._fetch_batch = fetch if loader.collate_fn is default_collate else None
+        if isinstance(loader.batch_sampler, BatchSampler):
+            self._batches = loader.batch_sampler._iter_arrays()
+        else:
+            self._batches = iter(loader.batch_sampler)
+        self._getitems = getattr(loader.dataset, "__getitems__", None)
+
+    def __iter__(self) -> _DataLoaderIter:
+        return self
+
+    def __len__(self) -> int:
+        return len(self._loader)
+
+    def __next__(self) -> Any:
+        indices = next(self._batches)
+        if self._fetch_batch is not None:
+            batch = self._fetch_batch(np.asarray(indices, dtype=np.int64))
+            if batch is not None:
+                return _as_tensors(batch)
+        indices = indices.tolist() if hasattr(indices, "tolist") else list(indices)
+        if callable(self._getitems):
+            samples = self._getitems(indices)
+        else:
+            samples = [self._dataset[i] for i in indices]
+        return self._collate_fn(samples)
