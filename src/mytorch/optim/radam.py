@@ -1,0 +1,130 @@
+"""RAdam: Adam whose adaptive step is switched on only once the variance estimate is reliable."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .._backend import ndarray, xp
+from .._tensor import Tensor
+from .optimizer import Optimizer, ParamsT, _blocks, _check, _grad, _next_step, _scalar_state, _zeros_state
+
+
+class RAdam(Optimizer):
+    r"""RAdam, rectified Adam (``torch.optim.RAdam``).
+
+    With learning rate γ, betas (β1, β2), ε and weight decay λ (REFERENCE-SEMANTICS §1.8)::
+
+        m_0 ← 0,  v_0 ← 0,  ρ∞ ← 2/(1 − β2) − 1
+        for t = 1, 2, ...:
+            g_t ← ∇f(θ_{t-1})                        (−∇f when maximize)
+            θ_{t-1} ← θ_{t-1} (1 − γλ)               if decoupled_weight_decay
+            g_t ← g_t + λ θ_{t-1}                    otherwise, if λ ≠ 0
+            m_t ← β1 m_{t-1} + (1 − β1) g_t;   m̂_t ← m_t / (1 − β1^t)
+            v_t ← β2 v_{t-1} + (1 − β2) g_t²
+            ρ_t ← ρ∞ − 2t β2^t / (1 − β2^t)
+            if ρ_t > 5:
+                r_t ← √[(ρ_t − 4)(ρ_t − 2) ρ∞ / ((ρ∞ − 4)(ρ∞ − 2) ρ_t)]
+                θ_t ← θ_{t-1} − γ m̂_t r_t √(1 − β2^t) / (√v_t + ε)
+            else:
+                θ_t ← θ_{t-1} − γ m̂_t                      (SGD with momentum while ρ_t ≤ 5)
+
+    ε is added to the uncorrected √v here (unlike torch's Adam). State: ``step``, ``exp_avg``,
+    ``exp_avg_sq``.
+
+    Liu et al., "On the Variance of the Adaptive Learning Rate and Beyond", ICLR 2020,
+    https://arxiv.org/abs/1908.03265.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate γ (default 1e-3).
+        betas: (β1, β2) (default (0.9, 0.999)).
+        eps: ε added to the denominator (default 1e-8).
+        weight_decay: weight decay λ (default 0).
+        decoupled_weight_decay: decay θ directly, as AdamW does (default False).
+        maximize: maximize the objective (default False).
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        decoupled_weight_decay: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        _check(lr >= 0.0, f"Invalid learning rate: {lr}")
+        _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
+        _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
+        _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
+        _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(
+            lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
+        super().__init__(params, defaults)
+
+    def _init_state(self, state: dict[str, Any], p: Tensor, group: dict[str, Any]) -> None:
+        state["step"] = _scalar_state(0.0)
+        state["exp_avg"] = _zeros_state(p)
+        state["exp_avg_sq"] = _zeros_state(p)
+
+    def _update(self, param: ndarray, grad: ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        beta1, beta2 = group["betas"]
+        _radam(
+            param, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data, step=_next_step(state["step"]),
+            lr=float(group["lr"]), beta1=float(beta1), beta2=float(beta2), eps=float(group["eps"]),
+            weight_decay=float(group["weight_decay"]), decoupled_weight_decay=group["decoupled_weight_decay"],
+            maximize=group["maximize"],
+        )
+
+
+def _radam(
+    param: ndarray,
+    grad: ndarray,
+    exp_avg: ndarray,
+    exp_avg_sq: ndarray,
+    *,
+    step: float,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    decoupled_weight_decay: bool,
+    maximize: bool,
+) -> None:
+    """One RAdam step on one parameter, in place."""
+    bias_correction1 = 1 - beta1**step
+    bias_correction2 = 1 - beta2**step
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+    rectified = rho_t > 5.0
+    if rectified:
+        rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+        step_size = lr / bias_correction1 * rect * math.sqrt(bias_correction2)
+    else:
+        step_size = lr / bias_correction1
+    l2 = 0.0 if decoupled_weight_decay else weight_decay
+    for p, g, m, v, t, d in _blocks([param, grad, exp_avg, exp_avg_sq], scratch=2):
+        if decoupled_weight_decay and weight_decay:
+            p *= 1 - lr * weight_decay
+        g = _grad(p, g, d, l2, maximize)
+        xp.subtract(g, m, out=t)  # m ← m + (1−β1)(g − m): torch's lerp
+        t *= 1 - beta1
+        m += t
+        v *= beta2
+        xp.multiply(g, 1 - beta2, out=t)
+        t *= g
+        v += t
+        if rectified:
+            xp.sqrt(v, out=t)
+            t += eps
+            xp.divide(m, t, out=t)
+            t *= step_size
+        else:
+            xp.multiply(m, step_size, out=t)
+        p -= t
