@@ -75,6 +75,7 @@ MODULES: list[ModuleInfo] = [
     ModuleInfo("BatchNorm1d_3d_train", lambda lib: lib.nn.BatchNorm1d(3), ((4, 3, 5),)),
     ModuleInfo("BatchNorm1d_3d_eval", lambda lib: lib.nn.BatchNorm1d(3), ((4, 3, 5),), train=False),
     ModuleInfo("BatchNorm1d_no_affine", lambda lib: lib.nn.BatchNorm1d(5, affine=False), ((6, 5),)),
+    ModuleInfo("BatchNorm1d_no_bias", lambda lib: lib.nn.BatchNorm1d(5, bias=False), ((6, 5),)),
     ModuleInfo("BatchNorm1d_momentum_None", lambda lib: lib.nn.BatchNorm1d(5, momentum=None), ((6, 5),)),
     ModuleInfo("BatchNorm1d_no_running_stats_eval", lambda lib: lib.nn.BatchNorm1d(5, track_running_stats=False),
                ((6, 5),), train=False),
