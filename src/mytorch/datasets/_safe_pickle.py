@@ -4,7 +4,8 @@ A pickle is a small program: its GLOBAL/STACK_GLOBAL/INST opcodes look up any im
 (``os.system``, ``builtins.eval``, ...) and REDUCE calls it. The only way those opcodes reach an
 object is ``Unpickler.find_class`` (extension codes go through it too), so overriding it with an
 allow-list closes the door: here the allow-list is exactly what a NumPy array needs to rebuild
-itself, with object dtypes refused (an object array could smuggle arbitrary Python objects).
+itself (``_reconstruct``, ``ndarray`` and ``dtype``; ``_frombuffer`` for protocol 5), with
+object dtypes refused (an object array could smuggle arbitrary Python objects).
 Everything else a pickle can build with opcodes alone is plain data: dicts, lists, tuples, sets,
 strings, bytes, numbers, booleans and None. The loaded value is checked against that list as well.
 """
@@ -21,6 +22,8 @@ import numpy as np
 # The callable NumPy names in an array's pickle (numpy.core.multiarray._reconstruct in NumPy 1,
 # numpy._core.multiarray._reconstruct in NumPy 2): taken from NumPy itself, not imported by name.
 _np_reconstruct = np.empty(0).__reduce__()[0]
+# Protocol 5 pickles an array as numpy(._)core.numeric._frombuffer(buffer, dtype, shape, order).
+_np_frombuffer = np.empty(0).__reduce_ex__(5)[0]
 _PLAIN = (dict, list, tuple, set, frozenset, str, bytes, bytearray, int, float, complex, bool, type(None))
 
 
@@ -37,9 +40,15 @@ def _plain_array(subtype: Any, shape: Any, dtype: Any) -> np.ndarray:
     return _np_reconstruct(np.ndarray, shape, _plain_dtype(dtype))
 
 
+def _plain_frombuffer(buffer: Any, dtype: Any, shape: Any, order: Any) -> np.ndarray:
+    return _np_frombuffer(buffer, _plain_dtype(dtype), shape, order)
+
+
 _ALLOWED = {
     ("numpy.core.multiarray", "_reconstruct"): _plain_array,
     ("numpy._core.multiarray", "_reconstruct"): _plain_array,
+    ("numpy.core.numeric", "_frombuffer"): _plain_frombuffer,
+    ("numpy._core.numeric", "_frombuffer"): _plain_frombuffer,
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): _plain_dtype,
 }
