@@ -164,6 +164,11 @@ class MultiStepLR(LRScheduler):
             return self._current_lrs()
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._current_lrs()]
 
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        # a state_dict that went through JSON has string keys: milestones are epochs, ints
+        self.milestones = Counter({int(epoch): count for epoch, count in self.milestones.items()})
+
 
 class ExponentialLR(LRScheduler):
     """lr_e = base_lr · γ^e, applied as a multiplication by γ at every step."""

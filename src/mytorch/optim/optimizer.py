@@ -36,6 +36,11 @@ ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tens
 # stays in a 2 MiB L2 cache; smaller blocks pay more Python overhead per NumPy call (measured on W1).
 _BLOCK = 1 << 16
 
+_SET_ERROR = (
+    "optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will "
+    "change between runs. Please use a list instead."
+)
+
 # 0-d bookkeeping state: a float32 tensor as in torch, never cast to the parameter's dtype.
 _SCALAR_STATE = ("step", "mu_product")
 
@@ -58,6 +63,8 @@ class Optimizer(abc.ABC):
                 "params argument given to the optimizer should be an iterable of Tensors or dicts, but got "
                 + type(params).__name__
             )
+        if isinstance(params, (set, frozenset)):  # torch only refuses sets inside a group; same hazard here
+            raise TypeError(_SET_ERROR)
         param_groups = list(params)
         if not param_groups:
             raise ValueError("optimizer got an empty parameter list")
@@ -81,11 +88,8 @@ class Optimizer(abc.ABC):
         params = param_group["params"]
         if isinstance(params, Tensor):
             params = [params]
-        elif isinstance(params, set):
-            raise TypeError(
-                "optimizer parameters need to be organized in ordered collections, but the ordering of tensors "
-                "in sets will change between runs. Please use a list instead."
-            )
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(_SET_ERROR)
         params = list(params)
         names = [p[0] for p in params if isinstance(p, tuple)]
         if names:
