@@ -306,3 +306,19 @@ def test_loader_matches_torch_batches():
         np.testing.assert_array_equal(ox.numpy(), tx.numpy())
         np.testing.assert_array_equal(oy.numpy(), ty.numpy())
         assert str(oy.dtype).split(".")[-1] == str(ty.dtype).split(".")[-1]
+
+
+def test_sampler_subclasses_are_respected():
+    class Reversed(SequentialSampler):
+        def __iter__(self):
+            return iter(range(len(self.data_source) - 1, -1, -1))
+
+    assert ids(DataLoader(tensor_ds(7), batch_size=3, sampler=Reversed(range(7)))) == [6, 5, 4, 3, 2, 1, 0]
+
+    class Pairs(BatchSampler):
+        def __iter__(self):
+            yield [0, 6]
+            yield [3]
+
+    loader = DataLoader(tensor_ds(7), batch_sampler=Pairs(SequentialSampler(range(7)), 2, False))
+    assert ids(loader) == [0, 6, 3]

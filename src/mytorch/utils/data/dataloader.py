@@ -87,7 +87,7 @@ class _DataLoaderIter:
         self._collate_fn = loader.collate_fn
         fetch = getattr(loader.dataset, "_fetch_batch", None)
         self._fetch_batch = fetch if loader.collate_fn is default_collate else None
-        if isinstance(loader.batch_sampler, BatchSampler):
+        if type(loader.batch_sampler) is BatchSampler:  # a subclass may iterate its own way
             self._batches = loader.batch_sampler._iter_arrays()
         else:
             self._batches = iter(loader.batch_sampler)

@@ -34,7 +34,7 @@ class SequentialSampler(Sampler):
         return np.arange(len(self.data_source), dtype=np.int64)
 
     def __iter__(self) -> Iterator[int]:
-        return iter(range(len(self.data_source)))
+        return iter(self._epoch_indices().tolist())
 
     def __len__(self) -> int:
         return len(self.data_source)
@@ -117,9 +117,15 @@ class BatchSampler(Sampler):
         self.batch_size = batch_size
         self.drop_last = drop_last
 
+    def _epoch_fn(self):
+        """The sampler's whole-epoch index function, unless a subclass changed how it iterates."""
+        if type(self.sampler).__iter__ in _ARRAY_ITERS:
+            return self.sampler._epoch_indices
+        return None
+
     def _iter_arrays(self) -> Iterator[ndarray]:
         """The batches as int64 arrays: sliced from one epoch array when the sampler can give one."""
-        epoch = getattr(self.sampler, "_epoch_indices", None)
+        epoch = self._epoch_fn()
         if epoch is None:
             for batch in self:
                 yield np.asarray(batch, dtype=np.int64)
@@ -130,7 +136,7 @@ class BatchSampler(Sampler):
             yield indices[start : start + self.batch_size]
 
     def __iter__(self) -> Iterator[list[int]]:
-        if hasattr(self.sampler, "_epoch_indices"):
+        if self._epoch_fn() is not None:
             for batch in self._iter_arrays():
                 yield batch.tolist()
             return
@@ -146,3 +152,7 @@ class BatchSampler(Sampler):
     def __len__(self) -> int:
         n = len(self.sampler)
         return n // self.batch_size if self.drop_last else (n + self.batch_size - 1) // self.batch_size
+
+
+# Samplers whose __iter__ is exactly "the epoch array, in order": BatchSampler may slice that array.
+_ARRAY_ITERS = (SequentialSampler.__iter__, RandomSampler.__iter__, SubsetRandomSampler.__iter__)
