@@ -97,6 +97,20 @@ def test_non_contiguous_parameter_is_updated_in_place():
     assert np.shares_memory(p._data, base)
 
 
+@pytest.mark.parametrize("name", ALL)
+def test_scalar_empty_and_large_parameters(name):
+    """0-d and empty tensors, and one larger than a block (the update runs in 64 Ki-element blocks)."""
+    rng = np.random.default_rng(3)
+    shapes = [(), (0,), (3, 50_000)]
+    params, tparams = pair(*[rng.standard_normal(s) for s in shapes])
+    opt, topt = getattr(optim, name)(params, lr=0.01), getattr(torch.optim, name)(tparams, lr=0.01)
+    for _ in range(3):
+        set_grads(params, tparams, [rng.standard_normal(s) for s in shapes])
+        opt.step()
+        topt.step()
+        assert_same_params(params, tparams)
+
+
 # ---------------------------------------------------------------------- param groups
 def test_param_groups_are_filled_from_defaults():
     params, tparams = pair(np.ones(2), np.ones(3), np.ones(1))
@@ -182,6 +196,20 @@ def test_load_state_dict_restores_hyper_parameters_and_casts_state():
     # state loaded as plain numbers (old checkpoints) becomes 0-d tensors
     fresh.load_state_dict({**sd, "state": {0: {**sd["state"][0], "step": 3, "mu_product": 0.5}}})
     assert float(fresh.state[p32]["step"]) == 3.0 and fresh.state[p32]["mu_product"].dtype == mytorch.float32
+
+
+def test_load_state_dict_accepts_json_keys():
+    params, _ = pair(np.ones(2), np.ones(2))
+    opt = optim.SGD(params, lr=0.1, momentum=0.9)
+    params[1].grad = mytorch.tensor([1.0, 2.0], dtype=mytorch.float64)
+    opt.step()
+    sd = opt.state_dict()
+    fresh_params, _ = pair(np.ones(2), np.ones(2))
+    fresh = optim.SGD(fresh_params, lr=0.1, momentum=0.9)
+    fresh.load_state_dict({"state": {"1": {"momentum_buffer": sd["state"][1]["momentum_buffer"]._data}},
+                           "param_groups": sd["param_groups"]})
+    assert list(fresh.state) == [fresh_params[1]]
+    np.testing.assert_array_equal(fresh.state[fresh_params[1]]["momentum_buffer"]._data, [1.0, 2.0])
 
 
 def test_load_state_dict_checks_groups():

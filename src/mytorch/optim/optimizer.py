@@ -199,6 +199,8 @@ class Optimizer(abc.ABC):
         }
         state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         for key, value in state_dict["state"].items():
+            if isinstance(key, str) and key.isdigit():  # a state_dict that went through JSON
+                key = int(key)
             if key in id_map:
                 p = id_map[key]
                 state[p] = {name: _load_value(p, name, v) for name, v in value.items()}
