@@ -67,16 +67,8 @@ class Adadelta(Optimizer):
 
 
 def _adadelta(
-    param: ndarray,
-    grad: ndarray,
-    square_avg: ndarray,
-    acc_delta: ndarray,
-    *,
-    lr: float,
-    rho: float,
-    eps: float,
-    weight_decay: float,
-    maximize: bool,
+    param: ndarray, grad: ndarray, square_avg: ndarray, acc_delta: ndarray, *, lr: float, rho: float, eps: float,
+    weight_decay: float, maximize: bool,
 ) -> None:
     """One Adadelta step on one parameter, in place."""
     for p, g, v, u, t, delta, d in _blocks([param, grad, square_avg, acc_delta], scratch=3):

@@ -79,16 +79,8 @@ class Adagrad(Optimizer):
 
 
 def _adagrad(
-    param: ndarray,
-    grad: ndarray,
-    state_sum: ndarray,
-    *,
-    step: float,
-    lr: float,
-    lr_decay: float,
-    eps: float,
-    weight_decay: float,
-    maximize: bool,
+    param: ndarray, grad: ndarray, state_sum: ndarray, *, step: float, lr: float, lr_decay: float, eps: float,
+    weight_decay: float, maximize: bool,
 ) -> None:
     """One Adagrad step on one parameter, in place."""
     clr = lr / (1 + (step - 1) * lr_decay)

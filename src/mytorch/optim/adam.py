@@ -122,19 +122,8 @@ class AdamW(Adam):
 
 
 def _adam(
-    param: ndarray,
-    grad: ndarray,
-    exp_avg: ndarray,
-    exp_avg_sq: ndarray,
-    max_exp_avg_sq: ndarray | None,
-    *,
-    step: float,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    maximize: bool,
+    param: ndarray, grad: ndarray, exp_avg: ndarray, exp_avg_sq: ndarray, max_exp_avg_sq: ndarray | None, *,
+    step: float, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float, maximize: bool,
     decoupled_weight_decay: bool,
 ) -> None:
     """One Adam step on one parameter, in place.

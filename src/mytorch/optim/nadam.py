@@ -90,22 +90,9 @@ class NAdam(Optimizer):
 
 
 def _nadam(
-    param: ndarray,
-    grad: ndarray,
-    exp_avg: ndarray,
-    exp_avg_sq: ndarray,
-    *,
-    step: float,
-    mu: float,
-    mu_next: float,
-    mu_product: float,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    decoupled_weight_decay: bool,
-    maximize: bool,
+    param: ndarray, grad: ndarray, exp_avg: ndarray, exp_avg_sq: ndarray, *, step: float, mu: float, mu_next: float,
+    mu_product: float, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
+    decoupled_weight_decay: bool, maximize: bool,
 ) -> None:
     """One NAdam step on one parameter, in place; ``mu_product`` is P_t, already updated."""
     bias_correction2 = 1 - beta2**step

@@ -83,19 +83,8 @@ class RAdam(Optimizer):
 
 
 def _radam(
-    param: ndarray,
-    grad: ndarray,
-    exp_avg: ndarray,
-    exp_avg_sq: ndarray,
-    *,
-    step: float,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    decoupled_weight_decay: bool,
-    maximize: bool,
+    param: ndarray, grad: ndarray, exp_avg: ndarray, exp_avg_sq: ndarray, *, step: float, lr: float, beta1: float,
+    beta2: float, eps: float, weight_decay: float, decoupled_weight_decay: bool, maximize: bool,
 ) -> None:
     """One RAdam step on one parameter, in place."""
     bias_correction1 = 1 - beta1**step

@@ -104,19 +104,8 @@ class RMSprop(Optimizer):
 
 
 def _rmsprop(
-    param: ndarray,
-    grad: ndarray,
-    square_avg: ndarray,
-    grad_avg: ndarray | None,
-    momentum_buffer: ndarray | None,
-    *,
-    lr: float,
-    alpha: float,
-    eps: float,
-    weight_decay: float,
-    momentum: float,
-    nesterov: bool,
-    maximize: bool,
+    param: ndarray, grad: ndarray, square_avg: ndarray, grad_avg: ndarray | None, momentum_buffer: ndarray | None, *,
+    lr: float, alpha: float, eps: float, weight_decay: float, momentum: float, nesterov: bool, maximize: bool,
 ) -> None:
     """One RMSprop step on one parameter, in place (``grad_avg`` when centered, the buffer when μ > 0)."""
     for p, g, r, a, b, t, u, d in _blocks([param, grad, square_avg, grad_avg, momentum_buffer], scratch=3):

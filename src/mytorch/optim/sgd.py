@@ -80,17 +80,8 @@ class SGD(Optimizer):
 
 
 def _sgd(
-    param: ndarray,
-    grad: ndarray,
-    momentum_buffer: ndarray | None,
-    *,
-    first: bool,
-    lr: float,
-    momentum: float,
-    dampening: float,
-    weight_decay: float,
-    nesterov: bool,
-    maximize: bool,
+    param: ndarray, grad: ndarray, momentum_buffer: ndarray | None, *, first: bool, lr: float, momentum: float,
+    dampening: float, weight_decay: float, nesterov: bool, maximize: bool,
 ) -> None:
     """One SGD step on one parameter, in place; ``first`` says the buffer is new (it gets a copy of g)."""
     for p, g, b, d, t in _blocks([param, grad, momentum_buffer], scratch=2):
