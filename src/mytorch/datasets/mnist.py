@@ -43,7 +43,8 @@ class MNIST(Dataset):
             (or ``$MYTORCH_DATA/<name>``), checking each file's size and SHA-256.
 
     Attributes:
-        data: uint8 array (N, 28, 28); targets: int64 array (N,); classes: the label names.
+        data: uint8 array (N, 28, 28); targets: int64 array (N,); classes: the label names;
+        root: the directory the files were read from (after the search, so it is never None).
     """
 
     name = "mnist"  # the folder under $MYTORCH_DATA
