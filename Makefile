@@ -12,7 +12,7 @@ setup: $(VENV)/.installed
 # Re-installs when pyproject.toml changes; the editable install picks up source edits by itself.
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -e '.[test,plot]'
+	$(PY) -m pip install --quiet -e '.[test,train]'
 	touch $@
 
 # Real Fashion-MNIST from Debian's package (tests and the demo train on it).

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from . import autograd, nn
+from . import autograd, datasets, models, nn, optim, train, transforms, utils
 from ._creation import (
     arange,
     as_tensor,
@@ -102,6 +102,7 @@ from ._functional import (
 from ._tensor import Tensor
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .serialization import load, save
 
 # PyTorch's dtype aliases (they shadow builtins only inside this namespace, as in torch).
 bool = bool_  # noqa: A001

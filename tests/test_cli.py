@@ -1,0 +1,134 @@
+"""`mytorch train` / `mytorch evaluate` end to end, in subprocesses, on a small Fashion-MNIST subset."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import mytorch
+from mytorch.datasets import FashionMNIST
+from mytorch.datasets.idx import write_idx
+
+
+@pytest.fixture(scope="module")
+def small_data(tmp_path_factory):
+    """The first 1200 training and 400 test images of the real Fashion-MNIST, as IDX files."""
+    root = tmp_path_factory.mktemp("fashion-small")
+    for train, n, prefix in ((True, 1200, "train"), (False, 400, "t10k")):
+        ds = FashionMNIST(train=train)
+        write_idx(root / f"{prefix}-images-idx3-ubyte", np.asarray(ds.data[:n]))
+        write_idx(root / f"{prefix}-labels-idx1-ubyte", np.asarray(ds.targets[:n]).astype(np.uint8))
+    return root
+
+
+def mytorch_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "mytorch", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
+
+
+def _train(small_data, out, *extra):
+    return mytorch_cli("train", "--data-dir", small_data, "--out", out, "--hidden", "32", "--batch-size", "100",
+                       "--quiet", *extra)
+
+
+def _metrics(out):
+    with open(out / "metrics.csv") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.slow
+def test_train_writes_config_metrics_checkpoints_and_curves(small_data, tmp_path):
+    out = tmp_path / "run"
+    r = _train(small_data, out, "--epochs", "2", "--optimizer", "adamw", "--lr", "3e-3", "--scheduler", "onecycle")
+    assert r.returncode == 0, r.stderr
+    assert "final test accuracy" in r.stdout
+    for name in ("config.json", "metrics.csv", "curves.png", "checkpoint-last.safetensors",
+                 "checkpoint-best.safetensors"):
+        assert (out / name).is_file(), name
+    header = (out / "metrics.csv").read_text().splitlines()[0]
+    assert header == "epoch,train_loss,train_acc,test_loss,test_acc,seconds,lr"
+    rows = _metrics(out)
+    assert [r["epoch"] for r in rows] == ["1", "2"] and float(rows[-1]["test_acc"]) > 0.3  # 24 steps of one-cycle
+    assert json.loads((out / "config.json").read_text())["optimizer"] == "adamw"
+    assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    ev = mytorch_cli("evaluate", "--checkpoint", out / "checkpoint-last.safetensors", "--data-dir", small_data)
+    assert ev.returncode == 0, ev.stderr
+    assert f"accuracy {float(rows[-1]['test_acc']):.4f}" in ev.stdout
+
+
+@pytest.mark.slow
+def test_resume_continues_bit_identically(small_data, tmp_path):
+    straight, split = tmp_path / "straight", tmp_path / "split"
+    common = ("--optimizer", "rmsprop-nesterov", "--lr", "1e-3", "--seed", "5")
+    assert _train(small_data, straight, "--epochs", "2", *common).returncode == 0
+    assert _train(small_data, split, "--epochs", "1", *common).returncode == 0
+    r = _train(small_data, split, "--epochs", "2", "--resume", *common)
+    assert r.returncode == 0, r.stderr
+    drop = ("seconds",)
+    assert [{k: v for k, v in row.items() if k not in drop} for row in _metrics(straight)] == \
+           [{k: v for k, v in row.items() if k not in drop} for row in _metrics(split)]
+    a = mytorch.load(straight / "checkpoint-last.safetensors")
+    b = mytorch.load(split / "checkpoint-last.safetensors")
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key].numpy(), b[key].numpy(), err_msg=key)
+
+
+def _assert_usage_error(result, *needles):
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in result.stderr, (needle, result.stderr)
+
+
+def test_unknown_choices_list_the_valid_ones(tmp_path):
+    _assert_usage_error(mytorch_cli("train", "--optimizer", "lbfgs", "--out", tmp_path),
+                        "invalid choice: 'lbfgs'", "rmsprop-nesterov")
+    _assert_usage_error(mytorch_cli("train", "--model", "cnn", "--out", tmp_path), "mlp-resnet")
+    _assert_usage_error(mytorch_cli("train", "--scheduler", "warmup", "--out", tmp_path), "onecycle")
+
+
+def test_missing_dataset_says_how_to_get_it(tmp_path):
+    env = {**os.environ, "MYTORCH_DATA": str(tmp_path / "nothing")}
+    r = subprocess.run([sys.executable, "-m", "mytorch", "train", "--dataset", "mnist", "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True, env=env, timeout=300)
+    _assert_usage_error(r, "mnist", "download")
+
+
+def test_resume_with_a_different_config_names_the_keys(small_data, tmp_path):
+    out = tmp_path / "run"
+    assert _train(small_data, out, "--epochs", "1").returncode == 0
+    r = _train(small_data, out, "--epochs", "2", "--resume", "--optimizer", "sgd", "--batch-size", "50")
+    _assert_usage_error(r, "optimizer", "batch_size", "saved 'adam', now 'sgd'")
+    _assert_usage_error(_train(small_data, out, "--epochs", "2"), "--resume")
+    _assert_usage_error(_train(small_data, tmp_path / "empty", "--resume"), "nothing to resume")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere, so permissions cannot be tested")
+def test_unwritable_out_is_refused(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    _assert_usage_error(mytorch_cli("train", "--out", locked / "run"), "cannot write to --out")
+
+
+def test_out_that_is_a_file_is_refused(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    _assert_usage_error(mytorch_cli("train", "--out", blocker / "run"), "cannot write to --out")
+
+
+def test_bad_numbers_and_options(small_data, tmp_path):
+    _assert_usage_error(mytorch_cli("train", "--epochs", "0", "--out", tmp_path), "positive integer")
+    _assert_usage_error(_train(small_data, tmp_path / "a", "--dropout-hidden", "1.5"), "--dropout-hidden")
+    _assert_usage_error(_train(small_data, tmp_path / "b", "--model", "mlp0"), "--hidden does not apply")
+    _assert_usage_error(_train(small_data, tmp_path / "c", "--optimizer", "adam", "--momentum", "0.9"),
+                        "--momentum applies to")
+    _assert_usage_error(mytorch_cli("evaluate", "--checkpoint", tmp_path / "none.safetensors"), "no such file")
