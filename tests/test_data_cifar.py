@@ -197,3 +197,13 @@ def test_safe_load_pickle_accepts_plain_data(tmp_path):
         np.testing.assert_array_equal(loaded["arr"], value["arr"])
         assert loaded["arr"].dtype == np.float32
         np.testing.assert_array_equal(loaded[b"k"]["nested"], [0, 0])
+
+
+def test_cifar10_root_from_mytorch_data(tmp_path, monkeypatch):
+    monkeypatch.delenv("MYTORCH_DATA", raising=False)
+    with pytest.raises(FileNotFoundError, match="CIFAR10 needs a directory"):
+        CIFAR10()
+    make_cifar(tmp_path / "cifar-10")
+    monkeypatch.setenv("MYTORCH_DATA", str(tmp_path))
+    ds = CIFAR10(train=False)
+    assert ds.root == str(tmp_path / "cifar-10") and len(ds) == 4

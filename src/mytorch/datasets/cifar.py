@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..utils.data.dataset import Dataset
+from . import _root
 from ._safe_pickle import safe_load_pickle
 from .download import download_resources, extract_tar
 from .mnist import _to_float
@@ -33,7 +34,8 @@ class CIFAR10(Dataset):
     """CIFAR-10: 50 000 training and 10 000 test colour images, 32×32, in 10 classes.
 
     Args:
-        root: the directory holding ``cifar-10-batches-py/`` (and, after a download, the archive).
+        root: the directory holding ``cifar-10-batches-py/`` (and, after a download, the archive);
+            when None, ``$MYTORCH_DATA/cifar-10``.
         train: the five training batches, or the test batch.
         transform: called on each image array (float32, (3, 32, 32), [0, 1]).
         target_transform: called on each label.
@@ -55,15 +57,23 @@ class CIFAR10(Dataset):
     meta_file = "batches.meta"
     classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
+    name = "cifar-10"  # the folder under $MYTORCH_DATA
+
     def __init__(
         self,
-        root: str | os.PathLike,
+        root: str | os.PathLike | None = None,
         train: bool = True,
         transform: Callable[[np.ndarray], Any] | None = None,
         target_transform: Callable[[int], Any] | None = None,
         download: bool = False,
     ) -> None:
-        self.root = os.path.expanduser(os.fspath(root))
+        resolved = _root.download_dir(root, self.name)  # root, else $MYTORCH_DATA/cifar-10
+        if resolved is None:
+            raise FileNotFoundError(
+                f"CIFAR10 needs a directory: pass root= (the folder holding {self.base_folder}/, or where "
+                f"download=True should put it) or set ${_root.DATA_ENV}"
+            )
+        self.root = resolved
         self.train = train
         self.transform = transform
         self.target_transform = target_transform
