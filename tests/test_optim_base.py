@@ -111,6 +111,52 @@ def test_scalar_empty_and_large_parameters(name):
         assert_same_params(params, tparams)
 
 
+@pytest.mark.parametrize("name", ALL)
+def test_threads_do_not_change_the_numbers(name, monkeypatch):
+    """The blocks of a large parameter are shared among threads: the result is bit-identical to one thread."""
+    from mytorch.optim import optimizer as base
+
+    rng = np.random.default_rng(5)
+    init, grads = rng.standard_normal(300_000), [rng.standard_normal(300_000) for _ in range(3)]
+    results = []
+    for threads in (1, 3):
+        monkeypatch.setattr(base, "_THREADS", threads)
+        p = mytorch.nn.Parameter(init.astype(np.float32))
+        opt = getattr(optim, name)([p], lr=0.01)
+        for g in grads:
+            p.grad = mytorch.tensor(g.astype(np.float32))
+            opt.step()
+        results.append(p._data)
+    assert np.array_equal(results[0], results[1])
+
+
+def _step_large_parameter(queue) -> None:
+    p = mytorch.nn.Parameter(np.ones(400_000, dtype=np.float32))
+    p.grad = mytorch.ones(400_000)
+    optim.Adam([p], lr=0.5).step()
+    queue.put(float(p._data[0]))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork() is POSIX-only")
+def test_optimizer_works_in_a_forked_child_after_the_parent_used_its_threads(monkeypatch):
+    """Worker threads do not survive fork(): a child must start its own instead of waiting on dead ones."""
+    import multiprocessing
+
+    from mytorch.optim import optimizer as base
+
+    monkeypatch.setattr(base, "_THREADS", 2)
+    _step_large_parameter(multiprocessing.get_context("fork").SimpleQueue())  # the parent's pool exists now
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.SimpleQueue()
+    child = ctx.Process(target=_step_large_parameter, args=(queue,))
+    child.start()
+    child.join(timeout=60)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the optimizer step hung in a forked child")
+    assert child.exitcode == 0 and queue.get() == 0.5
+
+
 # ---------------------------------------------------------------------- param groups
 def test_param_groups_are_filled_from_defaults():
     params, tparams = pair(np.ones(2), np.ones(3), np.ones(1))

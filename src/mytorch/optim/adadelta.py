@@ -6,7 +6,7 @@ from typing import Any
 
 from .._backend import ndarray, xp
 from .._tensor import Tensor
-from .optimizer import Optimizer, ParamsT, _blocks, _check, _grad, _next_step, _scalar_state, _zeros_state
+from .optimizer import Optimizer, ParamsT, _check, _for_blocks, _grad, _next_step, _scalar_state, _zeros_state
 
 
 class Adadelta(Optimizer):
@@ -71,7 +71,8 @@ def _adadelta(
     weight_decay: float, maximize: bool,
 ) -> None:
     """One Adadelta step on one parameter, in place."""
-    for p, g, v, u, t, delta, d in _blocks([param, grad, square_avg, acc_delta], scratch=3):
+
+    def block(p, g, v, u, t, delta, d) -> None:
         g = _grad(p, g, d, weight_decay, maximize)
         v *= rho
         xp.multiply(g, 1 - rho, out=t)  # ((1−ρ) g) g: torch's addcmul order
@@ -89,3 +90,5 @@ def _adadelta(
         u += t
         xp.multiply(delta, lr, out=t)
         p -= t
+
+    _for_blocks(block, [param, grad, square_avg, acc_delta], scratch=3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._backend import ndarray, xp
-from .optimizer import Optimizer, ParamsT, _blocks, _check, _grad, _next_step, _scalar_state, _zeros_state
+from .optimizer import Optimizer, ParamsT, _check, _for_blocks, _grad, _next_step, _scalar_state, _zeros_state
 
 
 class Adagrad(Optimizer):
@@ -84,7 +84,8 @@ def _adagrad(
 ) -> None:
     """One Adagrad step on one parameter, in place."""
     clr = lr / (1 + (step - 1) * lr_decay)
-    for p, g, s, t, d in _blocks([param, grad, state_sum], scratch=2):
+
+    def block(p, g, s, t, d) -> None:
         g = _grad(p, g, d, weight_decay, maximize)
         xp.multiply(g, g, out=t)
         s += t
@@ -93,3 +94,5 @@ def _adagrad(
         xp.divide(g, t, out=t)
         t *= clr
         p -= t
+
+    _for_blocks(block, [param, grad, state_sum], scratch=2)

@@ -7,7 +7,7 @@ from typing import Any
 
 from .._backend import ndarray, xp
 from .._tensor import Tensor
-from .optimizer import Optimizer, ParamsT, _blocks, _check, _grad, _next_step, _scalar_state, _zeros_state
+from .optimizer import Optimizer, ParamsT, _check, _for_blocks, _grad, _next_step, _scalar_state, _zeros_state
 
 
 class Adam(Optimizer):
@@ -137,7 +137,8 @@ def _adam(
     eps_c = eps * c
     l2 = 0.0 if decoupled_weight_decay else weight_decay
     decay = 1 - lr * weight_decay
-    for p, g, m, v, vmax, t, d in _blocks([param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq], scratch=2):
+
+    def block(p, g, m, v, vmax, t, d) -> None:
         if decoupled_weight_decay and weight_decay:
             p *= decay
         g = _grad(p, g, d, l2, maximize)
@@ -155,3 +156,5 @@ def _adam(
         xp.divide(m, t, out=t)
         t *= step_size
         p -= t
+
+    _for_blocks(block, [param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq], scratch=2)

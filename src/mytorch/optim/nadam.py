@@ -6,7 +6,7 @@ from typing import Any
 
 from .._backend import ndarray, xp
 from .._tensor import Tensor
-from .optimizer import Optimizer, ParamsT, _blocks, _check, _grad, _next_step, _scalar_state, _zeros_state
+from .optimizer import Optimizer, ParamsT, _check, _for_blocks, _grad, _next_step, _scalar_state, _zeros_state
 
 
 class NAdam(Optimizer):
@@ -99,7 +99,8 @@ def _nadam(
     grad_coef = lr * (1.0 - mu) / (1.0 - mu_product)
     avg_coef = lr * mu_next / (1.0 - mu_product * mu_next)
     l2 = 0.0 if decoupled_weight_decay else weight_decay
-    for p, g, m, v, t, u, d in _blocks([param, grad, exp_avg, exp_avg_sq], scratch=3):
+
+    def block(p, g, m, v, t, u, d) -> None:
         if decoupled_weight_decay and weight_decay:
             p *= 1 - lr * weight_decay
         g = _grad(p, g, d, l2, maximize)
@@ -119,3 +120,5 @@ def _nadam(
         xp.divide(m, t, out=u)
         u *= avg_coef
         p -= u
+
+    _for_blocks(block, [param, grad, exp_avg, exp_avg_sq], scratch=3)

@@ -7,7 +7,7 @@ from typing import Any
 
 from .._backend import ndarray, xp
 from .._tensor import Tensor
-from .optimizer import Optimizer, ParamsT, _blocks, _check, _grad, _next_step, _scalar_state, _zeros_state
+from .optimizer import Optimizer, ParamsT, _check, _for_blocks, _grad, _next_step, _scalar_state, _zeros_state
 
 
 class RAdam(Optimizer):
@@ -98,7 +98,8 @@ def _radam(
     else:
         step_size = lr / bias_correction1
     l2 = 0.0 if decoupled_weight_decay else weight_decay
-    for p, g, m, v, t, d in _blocks([param, grad, exp_avg, exp_avg_sq], scratch=2):
+
+    def block(p, g, m, v, t, d) -> None:
         if decoupled_weight_decay and weight_decay:
             p *= 1 - lr * weight_decay
         g = _grad(p, g, d, l2, maximize)
@@ -117,3 +118,5 @@ def _radam(
         else:
             xp.multiply(m, step_size, out=t)
         p -= t
+
+    _for_blocks(block, [param, grad, exp_avg, exp_avg_sq], scratch=2)

@@ -6,7 +6,7 @@ from typing import Any
 
 from .._backend import ndarray, xp
 from .._tensor import Tensor
-from .optimizer import Optimizer, ParamsT, _blocks, _check, _grad, _next_step, _scalar_state, _zeros_state
+from .optimizer import Optimizer, ParamsT, _check, _for_blocks, _grad, _next_step, _scalar_state, _zeros_state
 
 
 class RMSprop(Optimizer):
@@ -108,7 +108,8 @@ def _rmsprop(
     lr: float, alpha: float, eps: float, weight_decay: float, momentum: float, nesterov: bool, maximize: bool,
 ) -> None:
     """One RMSprop step on one parameter, in place (``grad_avg`` when centered, the buffer when μ > 0)."""
-    for p, g, r, a, b, t, u, d in _blocks([param, grad, square_avg, grad_avg, momentum_buffer], scratch=3):
+
+    def block(p, g, r, a, b, t, u, d) -> None:
         g = _grad(p, g, d, weight_decay, maximize)
         xp.multiply(g, 1 - alpha, out=t)  # ((1−α) g) g: torch's addcmul order
         t *= g
@@ -135,3 +136,5 @@ def _rmsprop(
                 update = b
         xp.multiply(update, lr, out=t)
         p -= t
+
+    _for_blocks(block, [param, grad, square_avg, grad_avg, momentum_buffer], scratch=3)

@@ -6,7 +6,7 @@ from typing import Any
 
 from .._backend import ndarray, xp
 from .._tensor import Tensor
-from .optimizer import Optimizer, ParamsT, _blocks, _check, _grad
+from .optimizer import Optimizer, ParamsT, _check, _for_blocks, _grad
 
 
 class SGD(Optimizer):
@@ -84,7 +84,8 @@ def _sgd(
     dampening: float, weight_decay: float, nesterov: bool, maximize: bool,
 ) -> None:
     """One SGD step on one parameter, in place; ``first`` says the buffer is new (it gets a copy of g)."""
-    for p, g, b, d, t in _blocks([param, grad, momentum_buffer], scratch=2):
+
+    def block(p, g, b, d, t) -> None:
         g = _grad(p, g, d, weight_decay, maximize)
         if b is not None:
             if first:
@@ -103,3 +104,5 @@ def _sgd(
                 g = b
         xp.multiply(g, lr, out=t)
         p -= t
+
+    _for_blocks(block, [param, grad, momentum_buffer], scratch=2)
