@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._backend import ndarray, xp
+from .._tensor import Tensor
 from .optimizer import Optimizer, ParamsT, _check, _for_blocks, _grad, _next_step, _scalar_state, _zeros_state
 
 
@@ -64,7 +65,7 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 self._init_state(self.state[p], p, group)
 
-    def _init_state(self, state: dict[str, Any], p: Any, group: dict[str, Any]) -> None:
+    def _init_state(self, state: dict[str, Any], p: Tensor, group: dict[str, Any]) -> None:
         # torch fills every accumulator with the constructor's value (self.defaults), even for a
         # group that sets its own initial_accumulator_value; kept for parity.
         state["step"] = _scalar_state(0.0)
