@@ -5,6 +5,8 @@ PY      := $(VENV)/bin/python
 FMNIST  := /usr/share/datasets/fashion-mnist
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+DEMO_OUT ?= runs/demo
+
 .PHONY: setup data test test-fast lint demo bench clean
 
 setup: $(VENV)/.installed
@@ -30,6 +32,12 @@ test: setup data lint
 # Everything but the slow end-to-end tests.
 test-fast: setup data
 	$(PY) -m pytest -m "not slow"
+
+# The README's main job: MLPResNet on Fashion-MNIST, >= 0.89 test accuracy in 10 epochs.
+demo: setup data
+	rm -rf $(DEMO_OUT)
+	$(PY) -m mytorch train --model mlp-resnet --hidden 256 --optimizer adamw --lr 3e-3 --weight-decay 0.05 \
+	  --scheduler onecycle --epochs 10 --batch-size 128 --seed 0 --out $(DEMO_OUT)
 
 bench: setup
 	$(PY) -m benchmarks.runner
