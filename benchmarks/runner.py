@@ -5,7 +5,8 @@ round so neither side always runs on a warmer cache -- and records the ratio A/B
 the median of those per-round ratios with the median time of each side. Medians, because the
 machines are shared and noisy; ratios per round, because noise that hits a whole round hits both.
 
-PyTorch gets as many intra-op threads as NumPy's BLAS has, and both run float32.
+PyTorch gets as many intra-op threads as NumPy's BLAS has, both run float32, and idle threads of
+both sleep instead of spinning (see below).
 
     python -m benchmarks.runner                 # every suite
     python -m benchmarks.runner ops train       # chosen suites
@@ -14,11 +15,20 @@ PyTorch gets as many intra-op threads as NumPy's BLAS has, and both run float32.
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
+
+# Idle BLAS/OpenMP threads spin-wait by default. In one process that alternates between NumPy's
+# OpenBLAS and torch's OpenMP, the threads of the side that just ran keep spinning and steal the
+# cores from the other side (on 2 cores that doubled torch's times). Both must sleep when idle,
+# and these must be set before NumPy or torch is imported.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 
 
 @dataclass
@@ -28,11 +38,15 @@ class Result:
     torch_s: float
     ratio: float  # median of per-round mytorch/torch ratios
     rounds: int
+    labels: tuple[str, str] = ("mytorch", "torch")
 
     def line(self) -> str:
         unit, scale = ("ms", 1e3) if max(self.mytorch_s, self.torch_s) >= 1e-3 else ("µs", 1e6)
+        if max(self.mytorch_s, self.torch_s) >= 10:
+            unit, scale = "s", 1.0
+        a, b = self.labels
         return (
-            f"{self.name:<44} mytorch {self.mytorch_s * scale:9.2f} {unit}   torch {self.torch_s * scale:9.2f} {unit}"
+            f"{self.name:<44} {a} {self.mytorch_s * scale:9.2f} {unit}   {b} {self.torch_s * scale:9.2f} {unit}"
             f"   ratio {self.ratio:5.2f}x  ({self.rounds} rounds)"
         )
 
