@@ -7,21 +7,8 @@ import pytest
 import torch
 
 import mytorch as mt
+from manual_helpers import numerical_grad
 from mytorch.manual import CrossEntropyLoss, Identity, Linear, MSELoss, ReLU, Sigmoid, Tanh
-
-
-def numerical_grad(f, X: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central differences of the scalar ``f()`` with respect to every entry of ``X`` (perturbed in place)."""
-    G = np.zeros_like(X)
-    for idx in np.ndindex(X.shape):
-        orig = X[idx]
-        X[idx] = orig + h
-        plus = f()
-        X[idx] = orig - h
-        minus = f()
-        X[idx] = orig
-        G[idx] = (plus - minus) / (2 * h)
-    return G
 
 
 def random_linear(rng, c_in: int, c_out: int, **kwargs) -> Linear:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import mytorch as mt
+from manual_helpers import numerical_grad
 from mytorch.manual import MLP0, MLP1, MLP4, CrossEntropyLoss, MSELoss, ReLU
 
 SIZES = {MLP0: [2, 3], MLP1: [2, 3, 2], MLP4: [2, 4, 8, 8, 4, 2]}
@@ -88,20 +89,6 @@ def test_mse_backward_gives_the_core_gradient_divided_by_N(cls):
         # eq. 35 is already the exact gradient of eq. 34, so Linear's extra 1/N shows.
         np.testing.assert_allclose(layer.dLdW, W_t.grad.numpy() / N, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(layer.dLdb, b_t.grad.numpy() / N, rtol=1e-12, atol=1e-14)
-
-
-def numerical_grad(f, X: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central differences of the scalar ``f()`` with respect to every entry of ``X`` (perturbed in place)."""
-    G = np.zeros_like(X)
-    for idx in np.ndindex(X.shape):
-        orig = X[idx]
-        X[idx] = orig + h
-        plus = f()
-        X[idx] = orig - h
-        minus = f()
-        X[idx] = orig
-        G[idx] = (plus - minus) / (2 * h)
-    return G
 
 
 def test_mlp4_backward_against_finite_differences():

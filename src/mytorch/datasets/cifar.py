@@ -16,11 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from ..utils.data.dataset import Dataset
 from . import _root
 from ._safe_pickle import safe_load_pickle
 from .download import download_resources, extract_tar
-from .mnist import _to_float
+from .vision import VisionDataset
 
 
 def _field(batch: dict, key: str) -> Any:
@@ -30,7 +29,7 @@ def _field(batch: dict, key: str) -> Any:
     return batch.get(key.encode())
 
 
-class CIFAR10(Dataset):
+class CIFAR10(VisionDataset):
     """CIFAR-10: 50 000 training and 10 000 test colour images, 32×32, in 10 classes.
 
     Args:
@@ -139,36 +138,3 @@ class CIFAR10(Dataset):
             return
         download_resources(self.resources, self.root, self.mirrors)
         extract_tar(os.path.join(self.root, self.resources[0][0]), self.root, self.base_folder)
-
-    @property
-    def class_to_idx(self) -> dict[str, int]:
-        return {c: i for i, c in enumerate(self.classes)}
-
-    def __len__(self) -> int:
-        return len(self._chw)
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        image = _to_float(self._chw[index])
-        target = int(self.targets[index])
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return image, target
-
-    def _fetch_batch(self, indices: np.ndarray) -> list[np.ndarray] | None:
-        """A whole batch in one fancy index: [float32 (B, 3, 32, 32), int64 (B,)]; None with transforms."""
-        if self.transform is not None or self.target_transform is not None:
-            return None
-        return [_to_float(self._chw[indices]), self.targets[indices]]
-
-    def __repr__(self) -> str:
-        lines = [
-            "Dataset CIFAR10",
-            f"    Number of datapoints: {len(self)}",
-            f"    Root location: {self.root}",
-            f"    Split: {'Train' if self.train else 'Test'}",
-        ]
-        if self.transform is not None:
-            lines.append(f"    Transform: {self.transform!r}")
-        return "\n".join(lines)

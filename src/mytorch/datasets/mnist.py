@@ -18,20 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from ..utils.data.dataset import Dataset
 from . import _root
 from .download import download_resources
 from .idx import read_idx
-
-_SCALE = np.float32(255)
-
-
-def _to_float(images: np.ndarray) -> np.ndarray:
-    # One pass uint8 -> float32 / 255, the same float32 division as torchvision's ToTensor.
-    return np.divide(images, _SCALE, dtype=np.float32)
+from .vision import VisionDataset
 
 
-class MNIST(Dataset):
+class MNIST(VisionDataset):
     """The MNIST digits: 60 000 training and 10 000 test images, 28×28 grey levels, labels 0-9.
 
     Args:
@@ -102,6 +95,7 @@ class MNIST(Dataset):
             raise FileNotFoundError(_root.not_found_message(what, basenames, dirs, self.how_to_get))
         self.root, (image_file, label_file) = found
         self.data, self.targets = self._load(image_file, label_file)
+        self._chw = self.data[:, None]  # (N, 1, 28, 28) view: one grey channel
 
     def _load(self, image_file: str, label_file: str) -> tuple[np.ndarray, np.ndarray]:
         images = read_idx(image_file)
@@ -124,41 +118,6 @@ class MNIST(Dataset):
                 f"{label_file}: label {int(labels.max())} is out of range for {len(self.classes)} classes"
             )
         return images, labels.astype(np.int64)
-
-    @property
-    def class_to_idx(self) -> dict[str, int]:
-        return {c: i for i, c in enumerate(self.classes)}
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        image = _to_float(self.data[index])[None]
-        target = int(self.targets[index])
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return image, target
-
-    def _fetch_batch(self, indices: np.ndarray) -> list[np.ndarray] | None:
-        """A whole batch in one fancy index: [float32 (B, 1, H, W), int64 (B,)]; None with transforms."""
-        if self.transform is not None or self.target_transform is not None:
-            return None
-        return [_to_float(self.data[indices])[:, None], self.targets[indices]]
-
-    def __repr__(self) -> str:
-        lines = [
-            f"Dataset {type(self).__name__}",
-            f"    Number of datapoints: {len(self)}",
-            f"    Root location: {self.root}",
-            f"    Split: {'Train' if self.train else 'Test'}",
-        ]
-        if self.transform is not None:
-            lines.append(f"    Transform: {self.transform!r}")
-        if self.target_transform is not None:
-            lines.append(f"    Target transform: {self.target_transform!r}")
-        return "\n".join(lines)
 
 
 class FashionMNIST(MNIST):

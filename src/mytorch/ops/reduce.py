@@ -45,39 +45,28 @@ class Mean(Function):
 class Amax(Function):
     """out = max x over ``axes``;  dx = g shared evenly among the elements equal to the max."""
 
+    reduce = "max"  # Amin below differs only here
+
     @staticmethod
     def forward(ctx, x, axes=None, keepdims=False):
-        out = x.max(axis=axes, keepdims=keepdims)
+        out = getattr(x, ctx.reduce)(axis=axes, keepdims=keepdims)
         ctx.save_for_backward(x, out)
         ctx.args = axes, keepdims
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return _extreme_backward(ctx, grad)
+        x, out = ctx.saved_tensors
+        axes, keepdims = ctx.args
+        hit = x == expand_reduced(out, axes, keepdims, x.ndim)
+        count = hit.sum(axis=axes, keepdims=True).astype(grad.dtype)
+        return xp.where(hit, expand_reduced(grad, axes, keepdims, x.ndim) / count, 0)
 
 
-class Amin(Function):
+class Amin(Amax):
     """out = min x over ``axes``;  dx = g shared evenly among the elements equal to the min."""
 
-    @staticmethod
-    def forward(ctx, x, axes=None, keepdims=False):
-        out = x.min(axis=axes, keepdims=keepdims)
-        ctx.save_for_backward(x, out)
-        ctx.args = axes, keepdims
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _extreme_backward(ctx, grad)
-
-
-def _extreme_backward(ctx, grad):
-    x, out = ctx.saved_tensors
-    axes, keepdims = ctx.args
-    hit = x == expand_reduced(out, axes, keepdims, x.ndim)
-    count = hit.sum(axis=axes, keepdims=True).astype(grad.dtype)
-    return xp.where(hit, expand_reduced(grad, axes, keepdims, x.ndim) / count, 0)
+    reduce = "min"
 
 
 class LogSumExp(Function):

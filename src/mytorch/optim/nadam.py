@@ -6,7 +6,17 @@ from typing import Any
 
 from .._backend import ndarray, xp
 from .._tensor import Tensor
-from .optimizer import Optimizer, ParamsT, _check, _for_blocks, _grad, _next_step, _scalar_state, _zeros_state
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    _check,
+    _check_adam_family,
+    _for_blocks,
+    _grad,
+    _next_step,
+    _scalar_state,
+    _zeros_state,
+)
 
 
 class NAdam(Optimizer):
@@ -55,11 +65,7 @@ class NAdam(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        _check(lr >= 0.0, f"Invalid learning rate: {lr}")
-        _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
-        _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
-        _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
-        _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
+        _check_adam_family(lr, betas, eps, weight_decay)
         _check(momentum_decay >= 0.0, f"Invalid momentum_decay value: {momentum_decay}")
         defaults = dict(
             lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,

@@ -319,3 +319,12 @@ def _check(ok: bool, message: str) -> None:
     """Hyper-parameter validation, as in torch's constructors: ``ValueError(message)`` unless ``ok``."""
     if not ok:
         raise ValueError(message)
+
+
+def _check_adam_family(lr: float, betas: tuple[float, float], eps: float, weight_decay: float) -> None:
+    """The checks Adam, AdamW, NAdam and RAdam share (torch's messages)."""
+    _check(lr >= 0.0, f"Invalid learning rate: {lr}")
+    _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
+    _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
+    _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
+    _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
