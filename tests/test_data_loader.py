@@ -322,3 +322,13 @@ def test_sampler_subclasses_are_respected():
 
     loader = DataLoader(tensor_ds(7), batch_sampler=Pairs(SequentialSampler(range(7)), 2, False))
     assert ids(loader) == [0, 6, 3]
+
+
+def test_pytorch_worker_options_are_accepted_and_loading_stays_in_process():
+    ds = TensorDataset(np.arange(10.0))
+    with pytest.warns(UserWarning, match="main process"):
+        loader = DataLoader(ds, batch_size=4, num_workers=2, pin_memory=True, persistent_workers=True)
+    assert [len(b[0]) for b in loader] == [4, 4, 2]
+    DataLoader(ds, num_workers=0)  # no warning needed
+    with pytest.raises(ValueError, match="non-negative"):
+        DataLoader(ds, num_workers=-1)

@@ -187,3 +187,20 @@ def test_comparisons_and_argmax_are_not_differentiable(rng):
         np.testing.assert_array_equal(x.argmin(dim).numpy(), tx.argmin(dim).numpy())
     assert x.argmax(1, keepdim=True).shape == (3, 1)
     assert x.max(1).indices.dtype == mytorch.int64
+
+
+def test_numpy_axis_and_keepdims_are_accepted_everywhere(rng):
+    x = mytorch.tensor(rng.standard_normal((3, 4)))
+    np_x = x.numpy()
+    np.testing.assert_allclose(x.sum(axis=1, keepdims=True).numpy(), np_x.sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(x.mean(axis=0).numpy(), np_x.mean(axis=0))
+    np.testing.assert_allclose(x.amax(axis=(0, 1)).numpy(), np_x.max())
+    np.testing.assert_array_equal(x.argmax(axis=1).numpy(), np_x.argmax(axis=1))
+    np.testing.assert_array_equal(x.argmin(axis=0, keepdims=True).numpy(), np_x.argmin(axis=0, keepdims=True))
+    np.testing.assert_allclose(x.softmax(axis=1).numpy(), x.softmax(dim=1).numpy())
+    np.testing.assert_allclose(mytorch.log_softmax(x, axis=0).numpy(), x.log_softmax(0).numpy())
+    assert mytorch.cat([x, x], axis=1).shape == (3, 8) and mytorch.stack([x, x], axis=2).shape == (3, 4, 2)
+    with pytest.raises(TypeError, match="not both"):
+        x.sum(dim=0, axis=0)
+    with pytest.raises(TypeError, match="needs the dimension"):
+        x.softmax()

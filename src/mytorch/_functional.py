@@ -144,20 +144,20 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False, **kw) -> Tensor:  
     return input.logsumexp(dim, keepdim, **kw)
 
 
-def softmax(input: Tensor, dim: int) -> Tensor:  # noqa: A002
-    return input.softmax(dim)
+def softmax(input: Tensor, dim: int | None = None, **kw) -> Tensor:  # noqa: A002
+    return input.softmax(dim, **kw)
 
 
-def log_softmax(input: Tensor, dim: int) -> Tensor:  # noqa: A002
-    return input.log_softmax(dim)
+def log_softmax(input: Tensor, dim: int | None = None, **kw) -> Tensor:  # noqa: A002
+    return input.log_softmax(dim, **kw)
 
 
-def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A002
-    return input.argmax(dim, keepdim)
+def argmax(input: Tensor, dim=None, keepdim: bool = False, **kw) -> Tensor:  # noqa: A002
+    return input.argmax(dim, keepdim, **kw)
 
 
-def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A002
-    return input.argmin(dim, keepdim)
+def argmin(input: Tensor, dim=None, keepdim: bool = False, **kw) -> Tensor:  # noqa: A002
+    return input.argmin(dim, keepdim, **kw)
 
 
 def reshape(input: Tensor, shape) -> Tensor:  # noqa: A002
@@ -192,8 +192,9 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
     return input.gather(dim, index)
 
 
-def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
     """Join tensors along an existing dimension ``dim`` (all other sizes must agree)."""
+    dim = dim if axis is None else axis
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
@@ -217,8 +218,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 concat = concatenate = cat
 
 
-def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
     """Join same-shaped tensors along a new dimension ``dim``."""
+    dim = dim if axis is None else axis
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack(): expected a non-empty list of Tensors")

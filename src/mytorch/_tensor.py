@@ -530,19 +530,21 @@ class Tensor:
         axes = reduction_axes(dim, axis, self._data.ndim)
         return LogSumExp.apply(self, axes=axes, keepdims=keepdim if keepdims is None else keepdims)
 
-    def softmax(self, dim: builtins.int) -> Tensor:
-        return Softmax.apply(self, axis=_normalize_dim(dim, self._data.ndim))
+    def softmax(self, dim: builtins.int | None = None, *, axis: builtins.int | None = None) -> Tensor:
+        return Softmax.apply(self, axis=_one_dim(dim, axis, self._data.ndim, "softmax"))
 
-    def log_softmax(self, dim: builtins.int) -> Tensor:
-        return LogSoftmax.apply(self, axis=_normalize_dim(dim, self._data.ndim))
+    def log_softmax(self, dim: builtins.int | None = None, *, axis: builtins.int | None = None) -> Tensor:
+        return LogSoftmax.apply(self, axis=_one_dim(dim, axis, self._data.ndim, "log_softmax"))
 
-    def argmax(self, dim=None, keepdim: builtins.bool = False) -> Tensor:
-        axis = None if dim is None else _normalize_dim(dim, self._data.ndim)
-        return Tensor._make(xp.asarray(argmax(self._data, axis, keepdim), dtype=_dtype.int64), False, None)
+    def argmax(self, dim=None, keepdim: builtins.bool = False, *, axis=None, keepdims=None) -> Tensor:
+        axis = None if dim is None and axis is None else _one_dim(dim, axis, self._data.ndim, "argmax")
+        keep = keepdim if keepdims is None else keepdims
+        return Tensor._make(xp.asarray(argmax(self._data, axis, keep), dtype=_dtype.int64), False, None)
 
-    def argmin(self, dim=None, keepdim: builtins.bool = False) -> Tensor:
-        axis = None if dim is None else _normalize_dim(dim, self._data.ndim)
-        return Tensor._make(xp.asarray(argmin(self._data, axis, keepdim), dtype=_dtype.int64), False, None)
+    def argmin(self, dim=None, keepdim: builtins.bool = False, *, axis=None, keepdims=None) -> Tensor:
+        axis = None if dim is None and axis is None else _one_dim(dim, axis, self._data.ndim, "argmin")
+        keep = keepdim if keepdims is None else keepdims
+        return Tensor._make(xp.asarray(argmin(self._data, axis, keep), dtype=_dtype.int64), False, None)
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape) -> Tensor:
@@ -858,6 +860,15 @@ def _index_key(key):
             raise IndexError(f"unsupported index {k!r} of type {type(k).__name__}")
         out.append(k)
     return tuple(out), basic
+
+
+def _one_dim(dim, axis, ndim: builtins.int, op: str) -> builtins.int:
+    """The one dimension an op works along, given as PyTorch's ``dim`` or NumPy's ``axis``."""
+    if dim is not None and axis is not None:
+        raise TypeError(f"{op}: pass either dim= (PyTorch) or axis= (NumPy), not both")
+    if dim is None and axis is None:
+        raise TypeError(f"{op}() needs the dimension to work along: dim=...")
+    return _normalize_dim(dim if axis is None else axis, ndim)
 
 
 def _correction(correction, unbiased, ddof) -> builtins.int:

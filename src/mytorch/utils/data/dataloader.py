@@ -12,6 +12,7 @@ Loading runs in the calling process (no worker processes). Two ways to build a b
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -36,6 +37,9 @@ class DataLoader:
         collate_fn: builds a batch from a list of samples (``default_collate`` when None).
         generator: the ``mytorch.Generator`` for shuffling (the default generator when None, so
             ``mytorch.manual_seed(s)`` fixes the order of every epoch).
+        num_workers, pin_memory, persistent_workers, prefetch_factor, timeout, worker_init_fn:
+            accepted so that PyTorch code runs unchanged; loading always happens in this process
+            (``num_workers > 0`` warns once per loader).
     """
 
     def __init__(
@@ -48,7 +52,23 @@ class DataLoader:
         drop_last: bool = False,
         collate_fn: Callable[[list], Any] | None = None,
         generator: Generator | None = None,
+        *,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        persistent_workers: bool = False,
+        prefetch_factor: int | None = None,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
     ) -> None:
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
+        if num_workers > 0:
+            # PyTorch code often passes workers; mytorch always loads in this process (see module docstring).
+            warnings.warn(
+                f"DataLoader(num_workers={num_workers}): mytorch loads batches in the main process; "
+                "the worker options are accepted for PyTorch compatibility and ignored",
+                stacklevel=2,
+            )
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
                 raise ValueError(
