@@ -16,8 +16,3 @@ ndarray = numpy.ndarray
 def to_host(array) -> numpy.ndarray:
     """Return ``array`` as a NumPy array on the host (a no-op for the NumPy backend)."""
     return array
-
-
-def device_of(array) -> str:
-    """The device an array lives on; the NumPy backend only knows the CPU."""
-    return "cpu"
