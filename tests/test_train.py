@@ -141,6 +141,7 @@ def test_resume_is_bit_identical(fashion, tmp_path):
     assert [r["epoch"] for r in read_metrics_csv(tmp_path / "b" / "metrics.csv")] == [1, 2]
 
 
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
 def test_non_finite_loss_stops_without_overwriting_the_checkpoint(fashion, tmp_path):
     mytorch.manual_seed(0)
     train_loader, test_loader = _loaders(fashion, 500, 200)
