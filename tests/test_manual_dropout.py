@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from manual_helpers import numerical_grad
 from mytorch.manual import Dropout
 
 
@@ -40,16 +41,7 @@ def test_backward_is_the_exact_derivative_of_the_training_forward():
         np.random.seed(7)  # the same mask at every evaluation, so forward is a fixed function of x
         return float(np.sum(G * drop.forward(x)))
 
-    h = 1e-6
-    numerical = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        orig = x[idx]
-        x[idx] = orig + h
-        plus = loss()
-        x[idx] = orig - h
-        minus = loss()
-        x[idx] = orig
-        numerical[idx] = (plus - minus) / (2 * h)
+    numerical = numerical_grad(loss, x)
     loss()
     delta = drop.backward(G)
     np.testing.assert_allclose(delta, numerical, rtol=1e-7, atol=1e-9)
