@@ -114,13 +114,13 @@ def test_scalar_empty_and_large_parameters(name):
 @pytest.mark.parametrize("name", ALL)
 def test_threads_do_not_change_the_numbers(name, monkeypatch):
     """The blocks of a large parameter are shared among threads: the result is bit-identical to one thread."""
-    from mytorch.optim import optimizer as base
+    from mytorch import _threads
 
     rng = np.random.default_rng(5)
     init, grads = rng.standard_normal(300_000), [rng.standard_normal(300_000) for _ in range(3)]
     results = []
     for threads in (1, 3):
-        monkeypatch.setattr(base, "_THREADS", threads)
+        monkeypatch.setattr(_threads, "_num_threads", threads)  # the optimizer's share; BLAS untouched
         p = mytorch.nn.Parameter(init.astype(np.float32))
         opt = getattr(optim, name)([p], lr=0.01)
         for g in grads:
@@ -142,9 +142,9 @@ def test_optimizer_works_in_a_forked_child_after_the_parent_used_its_threads(mon
     """Worker threads do not survive fork(): a child must start its own instead of waiting on dead ones."""
     import multiprocessing
 
-    from mytorch.optim import optimizer as base
+    from mytorch import _threads
 
-    monkeypatch.setattr(base, "_THREADS", 2)
+    monkeypatch.setattr(_threads, "_num_threads", 2)
     _step_large_parameter(multiprocessing.get_context("fork").SimpleQueue())  # the parent's pool exists now
     ctx = multiprocessing.get_context("fork")
     queue = ctx.SimpleQueue()

@@ -100,6 +100,7 @@ from ._functional import (
     where,
 )
 from ._tensor import Tensor
+from ._threads import get_num_threads, set_num_threads
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save

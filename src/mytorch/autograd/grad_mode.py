@@ -1,25 +1,28 @@
-"""Grad mode: one global switch that decides whether ops record a graph.
+"""Grad mode: a per-thread switch that decides whether ops record a graph.
 
 ``no_grad()``, ``enable_grad()`` and ``set_grad_enabled(mode)`` are context managers and
-decorators over the same flag, as in PyTorch. ``Module.eval()`` is a different thing: it changes
+decorators over the same flag, as in PyTorch. The flag is thread-local, as PyTorch's is: one
+thread inside ``no_grad()`` does not stop another from recording its graph, and every new thread
+starts with recording on. ``Module.eval()`` is a different thing: it changes
 how Dropout and BatchNorm behave, not whether gradients are tracked.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
 
-class _GradMode:
-    __slots__ = ("enabled",)
-
+class _GradMode(threading.local):
     def __init__(self) -> None:
+        # Runs once in every thread that touches the flag: each thread starts with recording on.
+        # (An instance attribute reads ~2x faster than a class-attribute fallback on a local.)
         self.enabled = True
 
 
-# Read on every op (``_mode.enabled``), so it is a slot on a module-level object.
+# Read on every op (``_mode.enabled``): one attribute of a module-level thread-local object.
 _mode = _GradMode()
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from .._backend import ndarray, xp
 from .._dtype import get_default_dtype
 from .._tensor import Tensor
+from .._threads import get_num_threads
 from ..autograd.grad_mode import enable_grad
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
@@ -38,9 +39,6 @@ ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tens
 # 64 Ki elements: with four operands and a scratch buffer a float32 block is about 1.3 MiB, which
 # stays in a 2 MiB L2 cache; smaller blocks pay more Python overhead per NumPy call (measured on W1).
 _BLOCK = 1 << 16
-# Threads that share the blocks of one parameter. The step is memory-bound: a few threads reach
-# the memory bandwidth (on 2 cores, 2 threads cut Adam's step on W1 from ~8.5 to ~6 ms).
-_THREADS = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 _SET_ERROR = (
     "optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will "
@@ -260,7 +258,8 @@ def _for_blocks(body: Callable[..., None], arrays: list[ndarray | None], scratch
 
     ``body`` gets a view of each array (None stays None) and then ``scratch`` work buffers of the
     block's length; writing into a view writes into the array. The blocks of a large parameter
-    are shared among ``_THREADS`` threads (the caller's included): NumPy releases the GIL inside
+    are shared among ``mytorch.get_num_threads()`` threads (the caller's included; the step is
+    memory-bound: on 2 cores, 2 threads cut Adam's step on W1 from ~8.5 to ~6 ms): NumPy releases the GIL inside
     ufuncs, and blocks never overlap, so the result does not depend on the threading. When an
     array is not C-contiguous (a transposed parameter, say) ``body`` gets the arrays whole.
     """
@@ -270,11 +269,11 @@ def _for_blocks(body: Callable[..., None], arrays: list[ndarray | None], scratch
         return
     flat = [None if a is None else a.reshape(-1) for a in arrays]
     starts = range(0, first.size, _BLOCK)
-    workers = min(_THREADS, len(starts))
+    workers = min(get_num_threads(), len(starts))
     if workers <= 1:
         _run_blocks(body, flat, starts, scratch)
         return
-    futures = [_pool().submit(_run_blocks, body, flat, starts[k::workers], scratch) for k in range(1, workers)]
+    futures = [_pool(workers).submit(_run_blocks, body, flat, starts[k::workers], scratch) for k in range(1, workers)]
     try:
         _run_blocks(body, flat, starts[0::workers], scratch)
     finally:
@@ -291,15 +290,18 @@ def _run_blocks(body: Callable[..., None], flat: list[ndarray | None], starts: r
         body(*(None if a is None else a[start:stop] for a in flat), *(b[: stop - start] for b in buffers))
 
 
-_executor: tuple[int, ThreadPoolExecutor] | None = None
+_executor: tuple[int, int, ThreadPoolExecutor] | None = None
 
 
-def _pool() -> ThreadPoolExecutor:
-    """The worker threads, created on first use and again in a forked child (threads do not survive fork)."""
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """``workers - 1`` helper threads: made on first use, again after ``set_num_threads`` changed the
+    count, and again in a forked child (threads do not survive fork)."""
     global _executor
-    if _executor is None or _executor[0] != os.getpid():
-        _executor = (os.getpid(), ThreadPoolExecutor(_THREADS - 1, thread_name_prefix="mytorch-optim"))
-    return _executor[1]
+    if _executor is None or _executor[:2] != (os.getpid(), workers):
+        if _executor is not None and _executor[0] == os.getpid():
+            _executor[2].shutdown(wait=True)  # idle by now: every step waits for its blocks
+        _executor = (os.getpid(), workers, ThreadPoolExecutor(workers - 1, thread_name_prefix="mytorch-optim"))
+    return _executor[2]
 
 
 def _grad(param: ndarray, grad: ndarray, out: ndarray, weight_decay: float, maximize: bool) -> ndarray:
