@@ -52,7 +52,7 @@ def test_train_writes_config_metrics_checkpoints_and_curves(small_data, tmp_path
                  "checkpoint-best.safetensors"):
         assert (out / name).is_file(), name
     header = (out / "metrics.csv").read_text().splitlines()[0]
-    assert header == "epoch,train_loss,train_acc,test_loss,test_acc,seconds,lr"
+    assert header == "epoch,train_loss,train_acc,test_loss,test_acc,train_seconds,eval_seconds,lr"
     rows = _metrics(out)
     assert [r["epoch"] for r in rows] == ["1", "2"] and float(rows[-1]["test_acc"]) > 0.3  # 24 steps of one-cycle
     assert json.loads((out / "config.json").read_text())["optimizer"] == "adamw"
@@ -71,7 +71,7 @@ def test_resume_continues_bit_identically(small_data, tmp_path):
     assert _train(small_data, split, "--epochs", "1", *common).returncode == 0
     r = _train(small_data, split, "--epochs", "2", "--resume", *common)
     assert r.returncode == 0, r.stderr
-    drop = ("seconds",)
+    drop = ("train_seconds", "eval_seconds")
     assert [{k: v for k, v in row.items() if k not in drop} for row in _metrics(straight)] == \
            [{k: v for k, v in row.items() if k not in drop} for row in _metrics(split)]
     a = mytorch.load(straight / "checkpoint-last.safetensors")
@@ -127,8 +127,9 @@ def test_out_that_is_a_file_is_refused(tmp_path):
 
 def test_bad_numbers_and_options(small_data, tmp_path):
     _assert_usage_error(mytorch_cli("train", "--epochs", "0", "--out", tmp_path), "positive integer")
-    _assert_usage_error(_train(small_data, tmp_path / "a", "--dropout-hidden", "1.5"), "--dropout-hidden")
-    _assert_usage_error(_train(small_data, tmp_path / "b", "--model", "mlp0"), "--hidden does not apply")
+    _assert_usage_error(_train(small_data, tmp_path / "a", "--dropout-hidden", "1.5"),
+                        "dropout_hidden must be in [0, 1)")
+    _assert_usage_error(_train(small_data, tmp_path / "b", "--model", "mlp0"), "hidden does not apply to model mlp0")
     _assert_usage_error(_train(small_data, tmp_path / "c", "--optimizer", "adam", "--momentum", "0.9"),
-                        "--momentum applies to")
+                        "momentum applies to")
     _assert_usage_error(mytorch_cli("evaluate", "--checkpoint", tmp_path / "none.safetensors"), "no such file")

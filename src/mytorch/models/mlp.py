@@ -51,6 +51,8 @@ class MLP(_FlattenInput):
 
     With the defaults (no dropout) it is the study's plain MLP (784 → 1000 → 1000 → 10 on
     Fashion-MNIST); ``dropout_input=0.2, dropout_hidden=0.5`` is its dropout variant.
+    ``dropout_output`` > 0 appends a Dropout on the logits: what the seed's notebook code ran
+    (one hidden layer of 1000, Dropout(0.2) after its ReLU, Dropout(0.5) on the output).
     """
 
     def __init__(
@@ -60,6 +62,7 @@ class MLP(_FlattenInput):
         num_classes: int = 10,
         dropout_input: float = 0.0,
         dropout_hidden: float = 0.0,
+        dropout_output: float = 0.0,
     ) -> None:
         layers: list[nn.Module] = [nn.Dropout(dropout_input)]
         width = in_features
@@ -67,4 +70,6 @@ class MLP(_FlattenInput):
             layers += [nn.Linear(width, h), nn.ReLU(), nn.Dropout(dropout_hidden)]
             width = h
         layers.append(nn.Linear(width, num_classes))
+        if dropout_output:
+            layers.append(nn.Dropout(dropout_output))
         super().__init__(*layers)

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..nn import Module
 from ..optim import Optimizer
+from ..optim.lr_scheduler import ReduceLROnPlateau
 from .checkpoint import save_checkpoint
 from .loop import NonFiniteLossError, evaluate, train_epoch
 from .metrics import plot_curves, write_metrics_csv
@@ -46,6 +47,7 @@ def fit(
     quiet: bool = False,
     log: Callable[[str], None] | None = print,
     plot: bool = True,
+    on_epoch_end: Callable[[dict], None] | None = None,
 ) -> list[dict]:
     """Train from ``start_epoch`` + 1 to ``epochs``; return the metrics history (one dict per epoch).
 
@@ -54,7 +56,12 @@ def fit(
     ``checkpoint-best`` when the test accuracy improves). ``scheduler`` is stepped after every
     optimizer step (``scheduler_interval='step'``) or after every epoch (``'epoch'``; a
     ReduceLROnPlateau gets the test loss). A non-finite loss raises ``NonFiniteLossError``
-    before anything is written for that epoch, so the last checkpoint stays the last good one.
+    before anything is written for that epoch, so the last checkpoint stays the last good one;
+    the error's ``history`` holds the rows of the epochs that finished.
+
+    Each row holds ``train_seconds`` -- the optimisation loop alone (forward, backward, step,
+    per-step schedule and data loading) -- apart from ``eval_seconds``, the evaluation.
+    ``on_epoch_end(row)`` is called after the row (and, with ``out_dir``, the files) are written.
     """
     if scheduler_interval not in ("epoch", "step"):
         raise ValueError(f"scheduler_interval must be 'epoch' or 'step', got {scheduler_interval!r}")
@@ -72,25 +79,31 @@ def fit(
                 model, train_loader, loss_fn, optimizer, scheduler if scheduler_interval == "step" else None,
                 progress=bar, epoch=epoch,
             )
+        except NonFiniteLossError as e:
+            e.history = history
+            raise
         finally:
             if bar is not None:
                 bar.close()
+        train_seconds = time.perf_counter() - start
         lr = optimizer.param_groups[0]["lr"]
+        start = time.perf_counter()
         test_loss, test_acc = evaluate(model, test_loader, loss_fn)
+        eval_seconds = time.perf_counter() - start
         if not math.isfinite(test_loss):
-            raise NonFiniteLossError(f"the test loss became {test_loss} after epoch {epoch}")
+            raise NonFiniteLossError(f"the test loss became {test_loss} after epoch {epoch}", history=history)
         if scheduler is not None and scheduler_interval == "epoch":
-            if type(scheduler).__name__ == "ReduceLROnPlateau":
+            if isinstance(scheduler, ReduceLROnPlateau):
                 scheduler.step(test_loss)
             else:
                 scheduler.step()
-        seconds = time.perf_counter() - start
         row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss,
-               "test_acc": test_acc, "seconds": seconds, "lr": lr}
+               "test_acc": test_acc, "train_seconds": train_seconds, "eval_seconds": eval_seconds, "lr": lr}
         history.append(row)
         if log is not None:
             log(f"epoch {epoch:>3}/{epochs}  train loss {train_loss:.4f} acc {train_acc:.4f}  "
-                f"test loss {test_loss:.4f} acc {test_acc:.4f}  lr {lr:.3g}  {seconds:.1f}s")
+                f"test loss {test_loss:.4f} acc {test_acc:.4f}  lr {lr:.3g}  "
+                f"{train_seconds:.1f}s train + {eval_seconds:.1f}s eval")
         if out is not None:
             write_metrics_csv(out / "metrics.csv", history)
             save_checkpoint(out / LAST, model, optimizer, scheduler, epoch=epoch, history=history, config=config)
@@ -100,4 +113,6 @@ def fit(
                                 config=config)
             if plot:
                 plot_curves(out / "curves.png", history, title=(config or {}).get("title", ""))
+        if on_epoch_end is not None:
+            on_epoch_end(row)
     return history

@@ -12,7 +12,14 @@ from ..optim import Optimizer
 
 
 class NonFiniteLossError(FloatingPointError):
-    """The loss became nan or inf; training stops before the bad update is applied."""
+    """The loss became nan or inf; training stops before the bad update is applied.
+
+    ``history`` holds the metrics rows of the epochs that finished before it (``fit`` fills it in).
+    """
+
+    def __init__(self, message: str, history: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.history = list(history or [])
 
 
 def _count_correct(logits, targets) -> int:

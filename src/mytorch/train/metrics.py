@@ -9,7 +9,8 @@ from pathlib import Path
 
 from ..serialization import atomic_write
 
-COLUMNS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds", "lr")
+# train_seconds: the optimisation loop only; eval_seconds: the evaluation after it.
+COLUMNS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "train_seconds", "eval_seconds", "lr")
 
 
 def write_metrics_csv(path: str | os.PathLike, history: list[dict]) -> None:
