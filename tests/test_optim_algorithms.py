@@ -104,40 +104,77 @@ NESTEROV_CASES = [
                      "weight_decay": 0.1}),
 ]
 STEPS = 12
-TOL = {np.float64: dict(rtol=1e-12, atol=1e-14), np.float32: dict(rtol=1e-5, atol=1e-6)}
+F64_TOL = dict(rtol=1e-12, atol=1e-14)
+# float32: the base tolerance; where an update amplifies rounding (centered RMSprop's √(r − a²) cancels,
+# say), the allowance grows to a few times torch's own float32 distance from the float64 reference.
+F32_TOL = dict(rtol=1e-5, atol=1e-6)
+F32_SLACK = 4.0
+
+
+def _f32_allowance(torch32: np.ndarray, ref64: np.ndarray) -> float:
+    return F32_TOL["atol"] + F32_TOL["rtol"] * float(np.abs(ref64).max()) + F32_SLACK * float(
+        np.abs(torch32 - ref64).max())
+
+
+def _torch_params(arrays, dtype):
+    return [torch.nn.Parameter(torch.tensor(np.asarray(a, dtype=dtype))) for a in arrays]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_matches_torch(case, dtype):
+    """Both libraries get the same gradients each step (mytorch's, at mytorch's parameters), so the test compares
+    the update rules, not two BLAS kernels' rounding of the backward pass.
+
+    float64: mytorch and torch agree to ~1e-12. float32: mytorch's result is compared with a float64 torch run fed
+    the same gradients, within the base tolerance or a few times torch's own float32 error -- which holds on any
+    CPU, whichever way its kernels round.
+    """
     params = mt_params(dtype)
-    tparams = [torch.nn.Parameter(torch.tensor(a.astype(dtype))) for a in INIT]
-    opt, topt = case.build(optim, params), case.build(torch.optim, tparams)
+    start = [p._data.astype(np.float64) for p in params]
+    tparams = _torch_params(start, dtype)
+    ref = _torch_params(start, np.float64) if dtype == np.float32 else None
+    opts = [case.build(optim, params), case.build(torch.optim, tparams)] + ([case.build(torch.optim, ref)] if ref
+                                                                              else [])
     for step in range(STEPS):
-        for o, backward, ps in ((opt, mt_backward, params), (topt, torch_backward, tparams)):
-            o.zero_grad()
-            backward(ps)
+        opts[0].zero_grad()
+        mt_backward(params)
         grads = [p.grad._data.copy() for p in params]
-        opt.step()
-        topt.step()
+        for ps in (tparams, ref or []):
+            for tp, g in zip(ps, grads):
+                tp.grad = torch.tensor(g.astype(np.float64 if ps is ref else dtype))
+        for o in opts:
+            o.step()
         for i, (p, tp, g) in enumerate(zip(params, tparams, grads)):
             assert np.array_equal(p.grad._data, g), f"step() modified .grad of param {i}"
-            np.testing.assert_allclose(
-                p._data, tp.detach().numpy(), err_msg=f"{case}, {dtype.__name__}, param {i} after step {step + 1}",
-                **TOL[dtype],
-            )
+            where = f"{case}, {dtype.__name__}, param {i} after step {step + 1}"
+            if ref is None:
+                np.testing.assert_allclose(p._data, tp.detach().numpy(), err_msg=where, **F64_TOL)
+            else:
+                expected = ref[i].detach().numpy()
+                allowed = _f32_allowance(tp.detach().numpy(), expected)
+                assert np.abs(p._data - expected).max() <= allowed, (where, np.abs(p._data - expected).max(), allowed)
     # the state has torch's names, and each state tensor torch's values
-    state, tstate = opt.state_dict()["state"], topt.state_dict()["state"]
+    state, tstate = opts[0].state_dict()["state"], opts[1].state_dict()["state"]
+    rstate = opts[2].state_dict()["state"] if ref else None
     assert state.keys() == tstate.keys()
     for i in state:
         assert state[i].keys() == tstate[i].keys()
         for key, value in state[i].items():
             assert value.dtype == np.dtype(str(tstate[i][key].dtype).removeprefix("torch.")), (i, key)
             expected = tstate[i][key].numpy()
-            # relative to the tensor's scale: a momentum buffer of RMS-scaled steps reaches ~10, and its
-            # small elements come from cancellation
-            atol = TOL[dtype]["atol"] * max(1.0, float(np.abs(expected).max()))
-            np.testing.assert_allclose(value._data, expected, rtol=TOL[dtype]["rtol"], atol=atol, err_msg=f"{i}.{key}")
+            if rstate is None:
+                # relative to the tensor's scale: a momentum buffer of RMS-scaled steps reaches ~10, and its
+                # small elements come from cancellation
+                atol = F64_TOL["atol"] * max(1.0, float(np.abs(expected).max()))
+                np.testing.assert_allclose(value._data, expected, rtol=F64_TOL["rtol"], atol=atol, err_msg=f"{i}.{key}")
+            else:
+                reference = rstate[i][key].numpy().astype(np.float64)
+                if key == "step":
+                    assert float(value._data) == float(reference), (i, key)
+                    continue
+                allowed = _f32_allowance(expected.astype(np.float64), reference)
+                assert np.abs(value._data - reference).max() <= allowed, (i, key)
 
 
 def test_defaults_are_torchs():
