@@ -1,129 +1,155 @@
-"""Time the same workload in mytorch and PyTorch, interleaved in one process.
+"""Time the same workload in mytorch and in PyTorch, each library in its own process.
 
-Each round times a batch of calls of A (mytorch) and then of B (PyTorch) -- the order flips every
-round so neither side always runs on a warmer cache -- and records the ratio A/B. The report is
-the median of those per-round ratios with the median time of each side. Medians, because the
-machines are shared and noisy; ratios per round, because noise that hits a whole round hits both.
+    python -m benchmarks.runner                       # every suite, at 1 thread and at all cores
+    python -m benchmarks.runner train optim           # chosen suites
+    python -m benchmarks.runner --threads 2 --pairs 15 train
 
-PyTorch gets as many intra-op threads as NumPy's BLAS has, both run float32, and idle threads of
-both sleep instead of spinning (see below).
+For every case the runner starts one worker process per library (``benchmarks/worker.py``): it
+imports only that library, sets the same thread count, builds the same float32 workload and warms
+it up. Then it times *pairs*: N calls on side A, then N calls on side B (the order flips every
+pair, so neither side always runs second), N sized to about 0.2 s a side. It prints the median
+time per call of each side and the median of the per-pair ratios A/B -- medians, because the
+machines are shared and noisy; ratios per pair, because noise that hits a pair hits both sides.
+The last columns are each process's peak RSS.
 
-    python -m benchmarks.runner                 # every suite
-    python -m benchmarks.runner ops train       # chosen suites
-    python -m benchmarks.runner --rounds 31 ops
+Why separate processes: in one process the two libraries' thread pools (NumPy's OpenBLAS, torch's
+OpenMP) compete for the cores, and whichever ran last keeps spinning. Measured that way torch was
+1.3-3.8x slower than alone (W2: 8.9 ms in one process, 2.4 ms alone), which flattered mytorch.
+Per-op overhead is measured the same way; no suite times two libraries in one process.
+
+The ``startup`` suite times ``import`` in fresh interpreters (pairs of one import each).
 """
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import os
+import pkgutil
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 
-# Idle BLAS/OpenMP threads spin-wait by default. In one process that alternates between NumPy's
-# OpenBLAS and torch's OpenMP, the threads of the side that just ran keep spinning and steal the
-# cores from the other side (on 2 cores that doubled torch's times). Both must sleep when idle,
-# and these must be set before NumPy or torch is imported.
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
 class Result:
     name: str
-    mytorch_s: float  # median seconds per call
-    torch_s: float
-    ratio: float  # median of per-round mytorch/torch ratios
-    rounds: int
-    labels: tuple[str, str] = ("mytorch", "torch")
+    labels: tuple[str, str]
+    seconds: tuple[float, float]  # median seconds per call, side A and side B
+    ratio: float  # median of per-pair A/B ratios
+    pairs: int
+    rss: tuple[int, int] | None = None  # peak resident set size of each process, bytes
 
     def line(self) -> str:
-        unit, scale = ("ms", 1e3) if max(self.mytorch_s, self.torch_s) >= 1e-3 else ("µs", 1e6)
-        if max(self.mytorch_s, self.torch_s) >= 10:
-            unit, scale = "s", 1.0
-        a, b = self.labels
-        return (
-            f"{self.name:<44} {a} {self.mytorch_s * scale:9.2f} {unit}   {b} {self.torch_s * scale:9.2f} {unit}"
-            f"   ratio {self.ratio:5.2f}x  ({self.rounds} rounds)"
-        )
+        big = max(self.seconds)
+        unit, scale = ("s", 1.0) if big >= 10 else ("ms", 1e3) if big >= 1e-3 else ("µs", 1e6)
+        (a, b), (sa, sb) = self.labels, self.seconds
+        text = (f"{self.name:<46} {a:>8} {sa * scale:9.3f} {unit:<2}  {b:>8} {sb * scale:9.3f} {unit:<2}"
+                f"  ratio {self.ratio:5.2f}x  ({self.pairs} pairs)")
+        if self.rss:
+            text += f"  peak RSS {self.rss[0] / 2**20:6.0f} / {self.rss[1] / 2**20:6.0f} MB"
+        return text
 
 
-def configure_threads() -> int:
-    """Give PyTorch the same number of threads as NumPy's BLAS; returns that number."""
-    import torch
-    from threadpoolctl import threadpool_info
+class _Worker:
+    def __init__(self, suite: str, case: str, lib: str, threads: int) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.worker", suite, case, lib, str(threads)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+        reply = self._read()
+        if not reply.startswith("ready "):
+            raise RuntimeError(f"worker {lib} for {case!r} did not start: {reply!r}")
+        self.per_call = float(reply.split()[1])
 
-    blas = [p["num_threads"] for p in threadpool_info() if p.get("user_api") == "blas"]
-    n = blas[0] if blas else 1
-    torch.set_num_threads(n)
-    return n
+    def _read(self) -> str:
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"a benchmark worker exited with status {self.proc.wait()}")
+        return line.strip()
 
+    def ask(self, command: str) -> float:
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return float(self._read())
 
-def _time(fn: Callable[[], object], n: int) -> float:
-    t0 = time.perf_counter()
-    for _ in range(n):
-        fn()
-    return (time.perf_counter() - t0) / n
-
-
-def compare(
-    name: str,
-    mytorch_fn: Callable[[], object],
-    torch_fn: Callable[[], object],
-    rounds: int = 15,
-    round_seconds: float = 0.1,
-) -> Result:
-    """Median per-call times and the median per-round ratio of two zero-argument callables."""
-    for fn in (mytorch_fn, torch_fn):  # warm up, then size a round to ~round_seconds per side
-        fn()
-    per_call = max(_time(mytorch_fn, 3), _time(torch_fn, 3), 1e-7)
-    n = max(1, int(round_seconds / per_call))
-    ta, tb, ratios = [], [], []
-    for r in range(rounds):
-        if r % 2 == 0:
-            a = _time(mytorch_fn, n)
-            b = _time(torch_fn, n)
-        else:
-            b = _time(torch_fn, n)
-            a = _time(mytorch_fn, n)
-        ta.append(a)
-        tb.append(b)
-        ratios.append(a / b)
-    return Result(name, statistics.median(ta), statistics.median(tb), statistics.median(ratios), rounds)
+    def close(self) -> None:
+        try:
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        self.proc.wait(timeout=60)
 
 
-def _suites() -> dict[str, Callable[[int], list[Result]]]:
-    """Every module in ``benchmarks/suites/`` is a suite: its ``run(rounds)`` returns Results."""
-    import importlib
-    import pkgutil
+def compare(suite: str, case: str, libs: tuple[str, str], threads: int, pairs: int, seconds: float = 0.2) -> Result:
+    """Median per-call time of each side and the median per-pair ratio, each library in its own process."""
+    workers = [_Worker(suite, case, lib, threads) for lib in libs]
+    try:
+        n = max(1, round(seconds / max(w.per_call for w in workers)))
+        times: tuple[list[float], list[float]] = ([], [])
+        ratios = []
+        for k in range(pairs):
+            order = (0, 1) if k % 2 == 0 else (1, 0)
+            pair = [0.0, 0.0]
+            for side in order:
+                pair[side] = workers[side].ask(f"time {n}")
+            for side in (0, 1):
+                times[side].append(pair[side])
+            ratios.append(pair[0] / pair[1])
+        rss = (int(workers[0].ask("rss")), int(workers[1].ask("rss")))
+    finally:
+        for w in workers:
+            w.close()
+    return Result(f"{case} [{threads} thr]", libs, (statistics.median(times[0]), statistics.median(times[1])),
+                  statistics.median(ratios), pairs, rss)
 
+
+def _suites() -> dict:
     from benchmarks import suites
 
     names = sorted(m.name for m in pkgutil.iter_modules(suites.__path__) if not m.name.startswith("_"))
-    return {name: importlib.import_module(f"benchmarks.suites.{name}").run for name in names}
+    return {name: importlib.import_module(f"benchmarks.suites.{name}") for name in names}
 
 
 def main(argv: list[str] | None = None) -> None:
     suites = _suites()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("suite", nargs="*", help=f"suites to run (default: all of {list(suites)})")
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--pairs", type=int, default=9, help="A/B pairs per case (default 9)")
+    parser.add_argument("--threads", default=",".join(map(str, sorted({1, cores}))),
+                        help="comma-separated thread counts (default: 1 and this machine's cores)")
     args = parser.parse_args(argv)
     unknown = [s for s in args.suite if s not in suites]
     if unknown:
         parser.error(f"unknown suite(s) {unknown}; choose from {list(suites)}")
-    threads = configure_threads()
+    thread_counts = [int(t) for t in args.threads.split(",")]
     import numpy
-    import torch
 
-    print(f"numpy {numpy.__version__}, torch {torch.__version__}, {threads} BLAS/intra-op thread(s), float32")
-    for suite in args.suite or list(suites):
-        print(f"\n[{suite}]")
-        for result in suites[suite](args.rounds):
-            print(result.line(), flush=True)
+    print(f"python {sys.version.split()[0]}, numpy {numpy.__version__}, {cores} core(s); each library in its own "
+          f"process, float32, median of per-pair ratios")
+    for name in args.suite or list(suites):
+        module = suites[name]
+        print(f"\n[{name}] {module.__doc__.strip().splitlines()[0]}")
+        if hasattr(module, "run"):  # a suite that measures in its own way (e.g. fresh interpreters)
+            for result in module.run(args.pairs):
+                print(result.line(), flush=True)
+            continue
+        for threads in getattr(module, "THREADS", None) or thread_counts:
+            for case, sides in module.CASES.items():
+                pairs = min(args.pairs, getattr(module, "MAX_PAIRS", args.pairs))
+                libs = tuple(sides)[:2]
+                extra = [lib for lib in sides if lib not in libs]  # e.g. jax: printed against the first side
+                try:
+                    print(compare(name, case, libs, threads, pairs).line(), flush=True)
+                    for lib in extra:
+                        print(compare(name, case, (libs[0], lib), threads, pairs).line(), flush=True)
+                except (RuntimeError, ImportError) as e:
+                    print(f"{case} [{threads} thr]: skipped ({e})", flush=True)
 
 
 if __name__ == "__main__":

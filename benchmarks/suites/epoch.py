@@ -1,80 +1,78 @@
-"""One training epoch of the ``make demo`` recipe on real Fashion-MNIST, mytorch vs PyTorch.
+"""One training epoch of seed 003's study workload on real Fashion-MNIST, mytorch vs a plain PyTorch script.
 
-MLPResNet(784, hidden 256, 3 blocks, BatchNorm1d, dropout 0.1), AdamW(lr 3e-3, weight decay 0.05)
-with a one-cycle schedule, batch 128, shuffled, data loading included (mytorch's DataLoader over
-FashionMNIST; torch's DataLoader over a TensorDataset of the same float32 images). A second line
-gives what data loading adds to a mytorch epoch: one pass of the DataLoader alone against the
-training epoch over batches that were built in advance (the ratio is the added fraction).
-
-Each side takes several seconds per epoch, so this suite runs at most 5 rounds.
+The seed MLP 784-1000-1000-10 (ReLU), Adam lr 1e-3, batch 128, 60 000 shuffled samples, data loading
+included. mytorch's side is what ``mytorch.train.recipe.run`` does in an epoch (the recipe's model,
+optimizer and DataLoader over ``FashionMNIST``, then ``train_epoch``); torch's side is the script a
+PyTorch user writes (its DataLoader over a TensorDataset of the same float32 images in memory).
+The dropout variant (0.2 input, 0.5 hidden) follows. The last line is data loading's share of a
+mytorch epoch: a pass of the DataLoader alone against the epoch on batches built in advance.
+Each side takes seconds per call, so this suite runs at most 3 pairs.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.utils.data as tud
 
-import mytorch
-from benchmarks.runner import Result, compare
-from benchmarks.suites.train import _torch_mlpresnet
-from mytorch.datasets import FashionMNIST
-from mytorch.models import MLPResNet
-from mytorch.utils.data import DataLoader
-
-BATCH, HIDDEN, LR, WD = 128, 256, 3e-3, 0.05
+MAX_PAIRS = 3
 
 
-def _mytorch_trainer(batches_per_epoch: int, epochs: int = 100):
-    model = MLPResNet(784, HIDDEN)
-    opt = mytorch.optim.AdamW(model.parameters(), lr=LR, weight_decay=WD)
-    sched = mytorch.optim.lr_scheduler.OneCycleLR(opt, max_lr=LR, total_steps=epochs * batches_per_epoch)
-    loss_fn = mytorch.nn.CrossEntropyLoss()
-    model.train()
+def _config(dropout: bool):
+    from mytorch.train.recipe import RunConfig
 
-    def epoch(batches):
-        for x, y in batches:
+    extra = {"dropout_input": 0.2, "dropout_hidden": 0.5} if dropout else {}
+    return RunConfig(model="mlp", hidden=(1000, 1000), optimizer="adam", lr=1e-3, batch_size=128, **extra)
+
+
+def _mytorch(dropout: bool, part: str = "epoch"):
+    from mytorch import nn
+    from mytorch.train import train_epoch
+    from mytorch.train.recipe import build_model, build_optimizer, input_size, load_datasets
+    from mytorch.utils.data import DataLoader
+
+    config = _config(dropout)
+    train_set, test_set = load_datasets(config)
+    model = build_model(config, *input_size(test_set))
+    opt = build_optimizer(config, model.parameters())
+    loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True)
+    loss_fn = nn.CrossEntropyLoss()
+    if part == "loading":
+        return lambda: sum(1 for _ in loader)
+    if part == "prebuilt":
+        batches = list(loader)
+        return lambda: train_epoch(model, batches, loss_fn, opt)
+    return lambda: train_epoch(model, loader, loss_fn, opt)
+
+
+def _torch(dropout: bool):
+    import torch
+    import torch.utils.data as tud
+    from torch import nn
+
+    from mytorch.datasets import FashionMNIST  # only to read the same files; torchvision is not installed
+
+    train = FashionMNIST(train=True)
+    images = torch.from_numpy((train.data.astype(np.float32) / np.float32(255))[:, None])
+    loader = tud.DataLoader(tud.TensorDataset(images, torch.from_numpy(train.targets.astype(np.int64))),
+                            batch_size=128, shuffle=True)
+    p_in, p_hidden = (0.2, 0.5) if dropout else (0.0, 0.0)
+    model = nn.Sequential(nn.Flatten(), nn.Dropout(p_in), nn.Linear(784, 1000), nn.ReLU(), nn.Dropout(p_hidden),
+                          nn.Linear(1000, 1000), nn.ReLU(), nn.Dropout(p_hidden), nn.Linear(1000, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def epoch():
+        model.train()
+        for x, y in loader:
             opt.zero_grad()
             loss_fn(model(x), y).backward()
             opt.step()
-            sched.step()
 
-    return model, epoch
+    return epoch
 
 
-def run(rounds: int) -> list[Result]:
-    rounds = min(rounds, 5)
-    train = FashionMNIST(train=True)
-    loader = DataLoader(train, batch_size=BATCH, shuffle=True)
-    steps = len(loader)
-
-    model, mt_epoch = _mytorch_trainer(steps)
-    t_model = _torch_mlpresnet(784, HIDDEN)
-    t_model.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in model.state_dict().items()})
-    t_model.train()
-    t_opt = torch.optim.AdamW(t_model.parameters(), lr=LR, weight_decay=WD)
-    t_sched = torch.optim.lr_scheduler.OneCycleLR(t_opt, max_lr=LR, total_steps=100 * steps)
-    t_loss = torch.nn.CrossEntropyLoss()
-    images = (train.data.astype(np.float32) / np.float32(255))[:, None]
-    t_loader = tud.DataLoader(tud.TensorDataset(torch.from_numpy(images), torch.from_numpy(train.targets)),
-                              batch_size=BATCH, shuffle=True)
-
-    def t_epoch():
-        for x, y in t_loader:
-            t_opt.zero_grad()
-            t_loss(t_model(x.flatten(1)), y).backward()
-            t_opt.step()
-            t_sched.step()
-
-    results = [compare("demo epoch (MLPResNet-256, AdamW one-cycle)", lambda: mt_epoch(loader), t_epoch, rounds)]
-
-    ready = list(loader)  # batches built once: training on them costs no loading
-
-    def load_only():
-        for _ in loader:
-            pass
-
-    share = compare("mytorch epoch: loading / training (= share)", load_only, lambda: mt_epoch(ready), rounds)
-    share.labels = ("loading", "training")
-    results.append(share)
-    return results
+CASES = {
+    "study epoch: seed MLP, Adam, b128": {"mytorch": lambda: _mytorch(False), "torch": lambda: _torch(False)},
+    "study epoch: seed MLP + dropout 0.2/0.5": {"mytorch": lambda: _mytorch(True), "torch": lambda: _torch(True)},
+    "mytorch epoch: data loading / training": {"mytorch:loading": lambda: _mytorch(False, "loading"),
+                                               "mytorch:training": lambda: _mytorch(False, "prebuilt")},
+}

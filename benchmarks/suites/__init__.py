@@ -1,1 +1,0 @@
-"""Benchmark suites: each module defines ``run(rounds: int) -> list[Result]``."""
