@@ -12,34 +12,9 @@ from typing import Any
 
 from . import _dtype
 from ._backend import ndarray, xp
-from ._tensor import Tensor, _shape_arg
+from ._tensor import Tensor, _shape_arg, _to_array
 from .random import Generator, _numpy_generator
-
-
-def _to_array(data: Any, dtype=None) -> ndarray:
-    """Convert user data to a fresh array with PyTorch's dtype inference."""
-    if isinstance(data, Tensor):
-        arr = data._data.copy()
-    elif isinstance(data, (ndarray, xp.generic)):
-        if data.dtype.kind not in "biuf":
-            raise TypeError(f"can't convert an array of dtype {data.dtype} to a tensor (numeric or bool only)")
-        arr = xp.array(data)
-    else:
-        try:
-            arr = xp.array(data)
-        except ValueError as e:
-            raise ValueError(f"can't build a tensor from {type(data).__name__}: {e}") from None
-        if arr.dtype.kind == "f":
-            arr = arr.astype(_dtype.get_default_dtype())  # Python floats: the default dtype
-        elif arr.dtype.kind in "iu":
-            arr = arr.astype(_dtype.int64)
-        elif arr.dtype.kind != "b":
-            raise TypeError(f"can't build a tensor from {type(data).__name__} (got values of dtype {arr.dtype})")
-    if dtype is not None:
-        arr = arr.astype(_dtype.as_dtype(dtype), copy=False)
-    elif arr.dtype not in _dtype._SUPPORTED:
-        raise TypeError(f"dtype {arr.dtype} is not supported by mytorch")
-    return arr
+from .random import _draw as _random_draw
 
 
 def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -155,10 +130,7 @@ def _float_dtype(dtype):
 
 def _draw(kind: str, size, dtype, generator):
     d = _float_dtype(dtype)
-    rng = _numpy_generator(generator)
-    native = d if d in (_dtype.float32, _dtype.float64) else _dtype.float32
-    arr = rng.random(size, dtype=native) if kind == "uniform" else rng.standard_normal(size, dtype=native)
-    return arr.astype(d, copy=False)
+    return _random_draw(kind, size, d, generator).astype(d, copy=False)
 
 
 def rand(*size, generator: Generator | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Sequence
 
 from . import _dtype
@@ -236,26 +235,11 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
-    d = normalize_dim(dim, tensor.ndim)
-    n = tensor.shape[d]
-    if isinstance(split_size_or_sections, int):
-        step = split_size_or_sections
-        sizes = [builtins.min(step, n - i) for i in range(0, n, step)] or [0]
-    else:
-        sizes = list(split_size_or_sections)
-        if builtins.sum(sizes) != n:
-            raise RuntimeError(f"split: sizes {sizes} do not add up to {n}, the size of dim {d}")
-    out, start = [], 0
-    for s in sizes:
-        index = (slice(None),) * d + (slice(start, start + s),)
-        out.append(tensor[index])
-        start += s
-    return tuple(out)
+    return tensor.split(split_size_or_sections, dim)
 
 
 def chunk(tensor: Tensor, chunks: int, dim: int = 0) -> tuple:
-    n = tensor.shape[normalize_dim(dim, tensor.ndim)]
-    return split(tensor, -(-n // chunks) if n else 1, dim)
+    return tensor.chunk(chunks, dim)
 
 
 def numel(input: Tensor) -> int:  # noqa: A002

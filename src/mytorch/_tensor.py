@@ -29,8 +29,6 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data: Any, dtype=None, requires_grad: bool = False) -> None:
-        from ._creation import _to_array
-
         self._data = _to_array(data, dtype)
         self._grad = None
         self._grad_fn = None
@@ -661,14 +659,25 @@ class Tensor:
         return self.expand(other.shape)
 
     def split(self, split_size_or_sections, dim: builtins.int = 0) -> tuple:
-        from ._functional import split
-
-        return split(self, split_size_or_sections, dim)
+        """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
+        d = _normalize_dim(dim, self.ndim)
+        n = self.shape[d]
+        if isinstance(split_size_or_sections, builtins.int):
+            step = split_size_or_sections
+            sizes = [builtins.min(step, n - i) for i in range(0, n, step)] or [0]
+        else:
+            sizes = list(split_size_or_sections)
+            if builtins.sum(sizes) != n:
+                raise RuntimeError(f"split: sizes {sizes} do not add up to {n}, the size of dim {d}")
+        out, start = [], 0
+        for s in sizes:
+            out.append(self[(slice(None),) * d + (slice(start, start + s),)])
+            start += s
+        return tuple(out)
 
     def chunk(self, chunks: builtins.int, dim: builtins.int = 0) -> tuple:
-        from ._functional import chunk
-
-        return chunk(self, chunks, dim)
+        n = self.shape[_normalize_dim(dim, self.ndim)]
+        return self.split(-(-n // chunks) if n else 1, dim)
 
     def gather(self, dim: builtins.int, index: Tensor) -> Tensor:
         """out[i][j] = self[i][index[i][j]] for dim = 1 (and likewise for other dims)."""
@@ -758,14 +767,14 @@ class Tensor:
     def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, *, generator=None) -> Tensor:
         """Fill with U(a, b) drawn from mytorch's generator."""
         self._check_inplace()
-        u = _numpy_generator(generator).random(self._data.shape, dtype=_float_kind(self._data.dtype))
+        u = _random_fill("uniform", self._data, generator)
         xp.copyto(self._data, a + (b - a) * u, casting="unsafe")
         return self
 
     def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0, *, generator=None) -> Tensor:
         """Fill with N(mean, std²) drawn from mytorch's generator."""
         self._check_inplace()
-        z = _numpy_generator(generator).standard_normal(self._data.shape, dtype=_float_kind(self._data.dtype))
+        z = _random_fill("normal", self._data, generator)
         xp.copyto(self._data, mean + std * z, casting="unsafe")
         return self
 
@@ -879,10 +888,36 @@ def _correction(correction, unbiased, ddof) -> builtins.int:
     return 1 if correction is None else correction
 
 
-def _float_kind(dtype):
-    if dtype.kind != "f":
-        raise RuntimeError(f"random fill needs a floating point tensor, got {dtype}")
-    return dtype if dtype in (_dtype.float32, _dtype.float64) else _dtype.float32
+def _to_array(data: Any, dtype=None) -> ndarray:
+    """Convert user data to a fresh array with PyTorch's dtype inference."""
+    if isinstance(data, Tensor):
+        arr = data._data.copy()
+    elif isinstance(data, (ndarray, xp.generic)):
+        if data.dtype.kind not in "biuf":
+            raise TypeError(f"can't convert an array of dtype {data.dtype} to a tensor (numeric or bool only)")
+        arr = xp.array(data)
+    else:
+        try:
+            arr = xp.array(data)
+        except ValueError as e:
+            raise ValueError(f"can't build a tensor from {type(data).__name__}: {e}") from None
+        if arr.dtype.kind == "f":
+            arr = arr.astype(_dtype.get_default_dtype())  # Python floats: the default dtype
+        elif arr.dtype.kind in "iu":
+            arr = arr.astype(_dtype.int64)
+        elif arr.dtype.kind != "b":
+            raise TypeError(f"can't build a tensor from {type(data).__name__} (got values of dtype {arr.dtype})")
+    if dtype is not None:
+        arr = arr.astype(_dtype.as_dtype(dtype), copy=False)
+    elif arr.dtype not in _dtype._SUPPORTED:
+        raise TypeError(f"dtype {arr.dtype} is not supported by mytorch")
+    return arr
+
+
+def _random_fill(kind: str, data, generator):
+    if data.dtype.kind != "f":
+        raise RuntimeError(f"random fill needs a floating point tensor, got {data.dtype}")
+    return _draw(kind, data.shape, data.dtype, generator)
 
 
 def _format(t: Tensor) -> str:
@@ -938,4 +973,4 @@ from .ops.elementwise import (  # noqa: E402
 from .ops.linalg import MatMul  # noqa: E402
 from .ops.reduce import Amax, Amin, LogSumExp, Mean, Sum, argmax, argmin  # noqa: E402
 from .ops.shape import Expand, Gather, GetItem, Permute, Reshape  # noqa: E402
-from .random import _numpy_generator  # noqa: E402
+from .random import _draw  # noqa: E402

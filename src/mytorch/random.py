@@ -75,3 +75,18 @@ def set_rng_state(state: dict) -> None:
 def _numpy_generator(generator: Generator | None) -> np.random.Generator:
     """The NumPy generator behind ``generator`` (the default one when None)."""
     return (generator or default_generator).numpy
+
+
+def _draw(kind: str, shape, dtype: np.dtype, generator: Generator | None = None) -> np.ndarray:
+    """U[0, 1) (``kind="uniform"``) or N(0, 1) (``"normal"``) samples for a floating-point ``dtype``.
+
+    The one place that decides how random floats are drawn (factories, ``uniform_``/``normal_``,
+    dropout masks): NumPy's generator draws float32 and float64 natively, so those are drawn as
+    themselves and any other float dtype (float16) is drawn in float32; the caller casts.
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"random floats need a floating point dtype, got {dtype}")
+    native = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    rng = _numpy_generator(generator)
+    return rng.random(shape, dtype=native) if kind == "uniform" else rng.standard_normal(shape, dtype=native)

@@ -6,7 +6,7 @@ from ..._backend import xp
 from ..._dtype import int64
 from ..._tensor import Tensor
 from ...autograd.function import Function
-from ...random import _numpy_generator
+from ...random import _draw
 
 
 class LinearFunction(Function):
@@ -65,8 +65,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if p == 1.0:
         return input * 0.0
     dtype = input.dtype if input.dtype.kind == "f" else xp.float32
-    native = dtype if dtype in (xp.float32, xp.float64) else xp.float32
-    keep = _numpy_generator(None).random(input.shape, dtype=native) >= p
+    keep = _draw("uniform", input.shape, dtype) >= p
     return input * (keep.astype(dtype) * (1.0 / (1.0 - p)))
 
 

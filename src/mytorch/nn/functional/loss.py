@@ -21,13 +21,18 @@ def _check_reduction(reduction: str) -> None:
         raise ValueError(f"{reduction!r} is not a valid value for reduction (valid: 'none', 'mean', 'sum')")
 
 
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
+def _reduce(loss, reduction: str, denom=None):
+    """A loss's reduction, for Tensors and raw arrays alike: 'none' keeps it, 'sum' adds it up, 'mean' divides
+    the sum by ``denom`` (the weighted count of the class-index losses) or, when None, by the element count.
+    A zero ``denom`` (every target ignored) gives nan, as in PyTorch."""
     _check_reduction(reduction)
-    if reduction == "mean":
-        return loss.mean()
+    if reduction == "none":
+        return loss
     if reduction == "sum":
         return loss.sum()
-    return loss
+    if denom is None:
+        return loss.mean()
+    return loss.sum() / denom if denom else loss.sum() * float("nan")
 
 
 def _check_targets(target: xp.ndarray, classes: int, ignore_index: int, fn: str) -> None:
@@ -70,15 +75,8 @@ class CrossEntropyFunction(Function):
             loss = (1 - eps) * loss + (eps / classes) * (smooth * valid)
         ctx.save_for_backward(logp, t, w_t, valid)
         ctx.args = weight, reduction, eps
-        if reduction == "none":
-            return loss
-        total = loss.sum()
-        if reduction == "sum":
-            return total
-        denom = w_t.sum()
-        ctx.denom = denom
-        with xp.errstate(invalid="ignore", divide="ignore"):  # every target ignored: 0/0 = nan, as PyTorch
-            return total / denom
+        ctx.denom = w_t.sum() if reduction == "mean" else None
+        return _reduce(loss, reduction, ctx.denom)
 
     @staticmethod
     def backward(ctx, grad):
@@ -199,12 +197,7 @@ def nll_loss(
     safe = xp.where(valid, t, 0)
     w_t = (weight._data[safe] if weight is not None else xp.ones(t.shape, input.dtype)) * valid
     loss = -input[xp.arange(t.shape[0]), safe] * w_t.astype(input.dtype, copy=False)
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return loss.sum()
-    denom = float(w_t.sum())
-    return loss.sum() / denom if denom else loss.sum() * float("nan")  # every target ignored: nan, as PyTorch
+    return _reduce(loss, reduction, float(w_t.sum()) if reduction == "mean" else None)
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002

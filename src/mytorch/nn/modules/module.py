@@ -227,16 +227,21 @@ class Module:
         """Parameters and persistent buffers by dotted name; values share memory with the module."""
         if destination is None:
             destination = OrderedDict()
-        for name, p in self._parameters.items():
-            if p is not None:
-                destination[prefix + name] = p if keep_vars else p.detach()
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else b.detach()
-        for name, module in self._modules.items():
-            if module is not None:
-                module.state_dict(destination, prefix + name + ".", keep_vars)
+        for key, value in self._state_tensors(prefix):
+            destination[key] = value if keep_vars else value.detach()
         return destination
+
+    def _state_tensors(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """(dotted key, tensor) of every parameter and persistent buffer, in state_dict order: per module in
+        pre-order, own parameters, then own buffers. Not deduplicated: a module registered twice appears twice."""
+        for owner, module in self.named_modules(remove_duplicate=False):
+            stem = prefix + owner + "." if owner else prefix
+            for name, p in module._parameters.items():
+                if p is not None:
+                    yield stem + name, p
+            for name, b in module._buffers.items():
+                if b is not None and name not in module._non_persistent_buffers_set:
+                    yield stem + name, b
 
     def load_state_dict(self, state_dict: dict, strict: bool = True) -> _IncompatibleKeys:
         """Copy values into this module's parameters and buffers, in place.
@@ -246,15 +251,7 @@ class Module:
         """
         if not hasattr(state_dict, "keys"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}")
-        expected: dict[str, Tensor] = {}
-        for prefix, module in self.named_modules(remove_duplicate=False):
-            stem = prefix + "." if prefix else ""
-            for name, p in module._parameters.items():
-                if p is not None:
-                    expected[stem + name] = p
-            for name, b in module._buffers.items():
-                if b is not None and name not in module._non_persistent_buffers_set:
-                    expected[stem + name] = b
+        expected = dict(self._state_tensors())
         missing = [k for k in expected if k not in state_dict]
         unexpected = [k for k in state_dict if k not in expected]
         errors = []
