@@ -39,7 +39,9 @@ demo: setup data
 	$(PY) -m mytorch train --model mlp-resnet --hidden 256 --optimizer adamw --lr 3e-3 --weight-decay 0.05 \
 	  --scheduler onecycle --epochs 10 --batch-size 128 --seed 0 --out $(DEMO_OUT)
 
+# Each library in its own process; JAX-jit is printed beside PyTorch when the bench extra installs.
 bench: setup
+	-$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m benchmarks.runner
 
 clean:

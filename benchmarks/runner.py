@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import os
 import pkgutil
 import statistics
@@ -143,7 +144,8 @@ def main(argv: list[str] | None = None) -> None:
             for case, sides in module.CASES.items():
                 pairs = min(args.pairs, getattr(module, "MAX_PAIRS", args.pairs))
                 libs = tuple(sides)[:2]
-                extra = [lib for lib in sides if lib not in libs]  # e.g. jax: printed against the first side
+                # a third side (jax-jit) is printed against the first, when that library is installed
+                extra = [lib for lib in sides if lib not in libs and importlib.util.find_spec(lib) is not None]
                 try:
                     print(compare(name, case, libs, threads, pairs).line(), flush=True)
                     for lib in extra:

@@ -34,6 +34,9 @@ def _apply_threads(lib: str, threads: int) -> None:
 
         torch.set_num_threads(threads)
         torch.set_num_interop_threads(1)
+    elif lib == "jax":  # XLA's CPU thread pool is sized from this flag, read when jax starts
+        os.environ["XLA_FLAGS"] = (f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'} "
+                                   f"intra_op_parallelism_threads={threads}")
     else:
         from threadpoolctl import threadpool_limits
 

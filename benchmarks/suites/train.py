@@ -9,6 +9,10 @@ A step is zero_grad -> forward -> cross-entropy -> backward -> optimizer.step(),
 batch (NumPy-generated, seed 0) in both libraries, each with its own PyTorch-style initial weights.
 The floor of W1 is its eight matrix products alone (NumPy's BLAS, which mytorch uses, against torch)
 and one streaming pass over Adam's state (read θ, g, m, v; write θ, m, v: what a fused update must move).
+
+When JAX is installed (the ``bench`` extra), the MLP workloads also run as one ``jax.jit``-compiled
+step (XLA fuses forward, backward and the optax Adam update): the strongest CPU anchor, printed
+against mytorch on its own line.
 """
 
 from __future__ import annotations
@@ -74,6 +78,61 @@ def _step(lib_name: str, workload: str, update: bool = True):
     return step
 
 
+def _jax_step(workload: str):
+    """The same MLP step as one jit-compiled function: forward, cross-entropy, grad, optax Adam."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    sizes, p_in, p_hidden = _JAX_MLPS[workload]
+    batch = WORKLOADS[workload][1]
+    x_np, y_np = _batch(batch)
+    keys = jax.random.split(jax.random.PRNGKey(0), len(sizes))
+    params = []
+    for key, (a, b) in zip(keys, zip(sizes[:-1], sizes[1:])):  # torch's default init: U(±1/√fan_in)
+        kw, kb = jax.random.split(key)
+        bound = 1 / np.sqrt(a)
+        params.append((jax.random.uniform(kw, (a, b), jnp.float32, -bound, bound),
+                       jax.random.uniform(kb, (b,), jnp.float32, -bound, bound)))
+    opt = optax.adam(1e-3)
+    state = opt.init(params)
+
+    def dropout(key, h, p):
+        return jnp.where(jax.random.bernoulli(key, 1 - p, h.shape), h / (1 - p), 0) if p else h
+
+    def loss_fn(params, x, y, key):
+        keys = jax.random.split(key, len(params) + 1)
+        h = dropout(keys[0], x, p_in)
+        for i, (w, b) in enumerate(params):
+            h = h @ w + b
+            if i < len(params) - 1:
+                h = dropout(keys[i + 1], jax.nn.relu(h), p_hidden)
+        return optax.softmax_cross_entropy_with_integer_labels(h, y).mean()
+
+    @jax.jit
+    def step(params, state, x, y, key):
+        grads = jax.grad(loss_fn)(params, x, y, key)
+        updates, state = opt.update(grads, state)
+        return optax.apply_updates(params, updates), state
+
+    x, y = jnp.asarray(x_np), jnp.asarray(y_np)
+    carry = {"params": params, "state": state, "key": jax.random.PRNGKey(1)}
+
+    def run():
+        carry["key"], key = jax.random.split(carry["key"])
+        carry["params"], carry["state"] = step(carry["params"], carry["state"], x, y, key)
+        jax.block_until_ready(carry["params"])
+
+    return run
+
+
+_JAX_MLPS = {  # workload -> (layer sizes, input dropout, hidden dropout)
+    "W1 784-1000-1000-10 b128 Adam": (W1_SIZES, 0.0, 0.0),
+    "W1-do (dropout 0.2/0.5)": (W1_SIZES, 0.2, 0.5),
+    "W3 784-100-10 b100 Adam": ((784, 100, 10), 0.0, 0.0),
+}
+
+
 def _products(lib: str):
     """The eight matrix products of one W1 step (3 forward, 5 backward)."""
     rng = np.random.default_rng(0)
@@ -119,6 +178,8 @@ def _state_pass(lib: str):
 CASES = {}
 for _name in WORKLOADS:
     CASES[f"{_name}: full step"] = {lib: (lambda lib=lib, n=_name: _step(lib, n)) for lib in ("mytorch", "torch")}
+    if _name in _JAX_MLPS:
+        CASES[f"{_name}: full step"]["jax"] = lambda n=_name: _jax_step(n)
     CASES[f"{_name}: fwd+bwd"] = {lib: (lambda lib=lib, n=_name: _step(lib, n, False)) for lib in ("mytorch", "torch")}
 CASES["W1 floor: the 8 matmuls"] = {"numpy": lambda: _products("numpy"), "torch": lambda: _products("torch")}
 CASES["W1 floor: one pass over Adam's state"] = {"numpy": lambda: _state_pass("numpy"),
