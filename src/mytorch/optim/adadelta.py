@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._backend import ndarray, xp
+from .._backend import ndarray
 from .._tensor import Tensor
-from .optimizer import Optimizer, ParamsT, _check, _for_blocks, _grad, _next_step, _scalar_state, _zeros_state
+from . import _functional as F
+from .optimizer import Optimizer, ParamsT, _check, _next_step, _scalar_state, _zeros_state
 
 
 class Adadelta(Optimizer):
@@ -59,36 +60,8 @@ class Adadelta(Optimizer):
 
     def _update(self, param: ndarray, grad: ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         _next_step(state["step"])
-        _adadelta(
+        F.adadelta(
             param, grad, state["square_avg"]._data, state["acc_delta"]._data, lr=float(group["lr"]),
             rho=float(group["rho"]), eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
             maximize=group["maximize"],
         )
-
-
-def _adadelta(
-    param: ndarray, grad: ndarray, square_avg: ndarray, acc_delta: ndarray, *, lr: float, rho: float, eps: float,
-    weight_decay: float, maximize: bool,
-) -> None:
-    """One Adadelta step on one parameter, in place."""
-
-    def block(p, g, v, u, t, delta, d) -> None:
-        g = _grad(p, g, d, weight_decay, maximize)
-        v *= rho
-        xp.multiply(g, 1 - rho, out=t)  # ((1−ρ) g) g: torch's addcmul order
-        t *= g
-        v += t
-        xp.add(v, eps, out=t)
-        xp.sqrt(t, out=t)  # std = √(v + ε)
-        xp.add(u, eps, out=delta)
-        xp.sqrt(delta, out=delta)
-        delta /= t
-        delta *= g  # Δ, in torch's order: (√(u + ε) / std) · g
-        u *= rho
-        xp.multiply(delta, 1 - rho, out=t)
-        t *= delta
-        u += t
-        xp.multiply(delta, lr, out=t)
-        p -= t
-
-    _for_blocks(block, [param, grad, square_avg, acc_delta], scratch=3)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._backend import ndarray, xp
+from .._backend import ndarray
 from .._tensor import Tensor
-from .optimizer import Optimizer, ParamsT, _check, _for_blocks, _grad, _next_step, _scalar_state, _zeros_state
+from . import _functional as F
+from .optimizer import Optimizer, ParamsT, _check, _next_step, _scalar_state, _zeros_state
 
 
 class Adagrad(Optimizer):
@@ -72,28 +73,8 @@ class Adagrad(Optimizer):
         state["sum"] = _zeros_state(p, float(self.defaults["initial_accumulator_value"]))
 
     def _update(self, param: ndarray, grad: ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
-        _adagrad(
+        F.adagrad(
             param, grad, state["sum"]._data, step=_next_step(state["step"]), lr=float(group["lr"]),
             lr_decay=float(group["lr_decay"]), eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
             maximize=group["maximize"],
         )
-
-
-def _adagrad(
-    param: ndarray, grad: ndarray, state_sum: ndarray, *, step: float, lr: float, lr_decay: float, eps: float,
-    weight_decay: float, maximize: bool,
-) -> None:
-    """One Adagrad step on one parameter, in place."""
-    clr = lr / (1 + (step - 1) * lr_decay)
-
-    def block(p, g, s, t, d) -> None:
-        g = _grad(p, g, d, weight_decay, maximize)
-        xp.multiply(g, g, out=t)
-        s += t
-        xp.sqrt(s, out=t)
-        t += eps
-        xp.divide(g, t, out=t)
-        t *= clr
-        p -= t
-
-    _for_blocks(block, [param, grad, state_sum], scratch=2)

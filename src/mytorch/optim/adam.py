@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from .._backend import ndarray, xp
+from .._backend import ndarray
 from .._tensor import Tensor
+from . import _functional as F
 from .optimizer import (
     Optimizer,
     ParamsT,
     _check_adam_family,
-    _for_blocks,
-    _grad,
     _next_step,
     _scalar_state,
     _zeros_state,
@@ -82,7 +80,7 @@ class Adam(Optimizer):
     def _update(self, param: ndarray, grad: ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         beta1, beta2 = group["betas"]
         max_exp_avg_sq = state["max_exp_avg_sq"]._data if group["amsgrad"] else None
-        _adam(
+        F.adam(
             param, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data, max_exp_avg_sq,
             step=_next_step(state["step"]), lr=float(group["lr"]), beta1=float(beta1), beta2=float(beta2),
             eps=float(group["eps"]), weight_decay=float(group["weight_decay"]), maximize=group["maximize"],
@@ -124,42 +122,3 @@ class AdamW(Adam):
         super().load_state_dict(state_dict)
         for group in self.param_groups:  # as torch: AdamW stays decoupled whatever the checkpoint says
             group["decoupled_weight_decay"] = True
-
-
-def _adam(
-    param: ndarray, grad: ndarray, exp_avg: ndarray, exp_avg_sq: ndarray, max_exp_avg_sq: ndarray | None, *,
-    step: float, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float, maximize: bool,
-    decoupled_weight_decay: bool,
-) -> None:
-    """One Adam step on one parameter, in place.
-
-    torch's m/(√v/c + ε) · γ/bc1 is evaluated as m/(√v + εc) · (γc/bc1) with c = √(1 − β2^t): the
-    same number (exactly, in real arithmetic), with one pass fewer.
-    """
-    bias_correction1 = 1 - beta1**step
-    c = math.sqrt(1 - beta2**step)
-    step_size = lr / bias_correction1 * c
-    eps_c = eps * c
-    l2 = 0.0 if decoupled_weight_decay else weight_decay
-    decay = 1 - lr * weight_decay
-
-    def block(p, g, m, v, vmax, t, d) -> None:
-        if decoupled_weight_decay and weight_decay:
-            p *= decay
-        g = _grad(p, g, d, l2, maximize)
-        xp.subtract(g, m, out=t)  # m ← m + (1−β1)(g − m): torch's lerp
-        t *= 1 - beta1
-        m += t
-        xp.multiply(g, 1 - beta2, out=t)  # ((1−β2) g) g: torch's addcmul order
-        t *= g
-        v *= beta2
-        v += t
-        if vmax is not None:
-            v = xp.maximum(vmax, v, out=vmax)
-        xp.sqrt(v, out=t)
-        t += eps_c
-        xp.divide(m, t, out=t)
-        t *= step_size
-        p -= t
-
-    _for_blocks(block, [param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq], scratch=2)

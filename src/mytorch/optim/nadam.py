@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._backend import ndarray, xp
+from .._backend import ndarray
 from .._tensor import Tensor
+from . import _functional as F
 from .optimizer import (
     Optimizer,
     ParamsT,
     _check,
     _check_adam_family,
-    _for_blocks,
-    _grad,
     _next_step,
     _scalar_state,
     _zeros_state,
@@ -87,44 +86,9 @@ class NAdam(Optimizer):
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
         mu_product = state["mu_product"]._data
         mu_product *= mu  # rounded to float32 in place, which is what makes the numbers torch's
-        _nadam(
+        F.nadam(
             param, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data, step=step, mu=mu, mu_next=mu_next,
             mu_product=float(mu_product), lr=float(group["lr"]), beta1=beta1, beta2=beta2, eps=float(group["eps"]),
             weight_decay=float(group["weight_decay"]), decoupled_weight_decay=group["decoupled_weight_decay"],
             maximize=group["maximize"],
         )
-
-
-def _nadam(
-    param: ndarray, grad: ndarray, exp_avg: ndarray, exp_avg_sq: ndarray, *, step: float, mu: float, mu_next: float,
-    mu_product: float, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
-    decoupled_weight_decay: bool, maximize: bool,
-) -> None:
-    """One NAdam step on one parameter, in place; ``mu_product`` is P_t, already updated."""
-    bias_correction2 = 1 - beta2**step
-    grad_coef = lr * (1.0 - mu) / (1.0 - mu_product)
-    avg_coef = lr * mu_next / (1.0 - mu_product * mu_next)
-    l2 = 0.0 if decoupled_weight_decay else weight_decay
-
-    def block(p, g, m, v, t, u, d) -> None:
-        if decoupled_weight_decay and weight_decay:
-            p *= 1 - lr * weight_decay
-        g = _grad(p, g, d, l2, maximize)
-        xp.subtract(g, m, out=t)  # m ← m + (1−β1)(g − m): torch's lerp
-        t *= 1 - beta1
-        m += t
-        v *= beta2
-        xp.multiply(g, 1 - beta2, out=t)
-        t *= g
-        v += t
-        xp.divide(v, bias_correction2, out=t)
-        xp.sqrt(t, out=t)
-        t += eps
-        xp.divide(g, t, out=u)
-        u *= grad_coef
-        p -= u
-        xp.divide(m, t, out=u)
-        u *= avg_coef
-        p -= u
-
-    _for_blocks(block, [param, grad, exp_avg, exp_avg_sq], scratch=3)

@@ -7,8 +7,9 @@ has a gradient; parameters whose ``.grad`` is None skipped entirely; an index-ma
 
 The implementation is MLX's: a subclass writes only ``_init_state`` (fill a new parameter's
 state) and ``_update`` (unpack the group's hyper-parameters and call a pure per-parameter
-function such as ``_adam(param, grad, exp_avg, ..., *, lr, beta1, ...)``). Those functions
-update the parameter's array in place with NumPy ``out=`` and never touch ``.grad``.
+kernel of ``optim/_functional.py`` such as ``adam(param, grad, exp_avg, ..., *, lr, beta1, ...)``,
+which needle's optimizers call too). Those functions update the parameter's array in place with
+NumPy ``out=`` and never touch ``.grad``.
 
 Speed: an optimizer step is a dozen elementwise passes over memory-sized arrays. The pure
 functions walk each parameter in blocks of ``_BLOCK`` elements (:func:`_for_blocks`), so that

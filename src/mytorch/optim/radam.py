@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from .._backend import ndarray, xp
+from .._backend import ndarray
 from .._tensor import Tensor
+from . import _functional as F
 from .optimizer import (
     Optimizer,
     ParamsT,
     _check_adam_family,
-    _for_blocks,
-    _grad,
     _next_step,
     _scalar_state,
     _zeros_state,
@@ -79,49 +77,9 @@ class RAdam(Optimizer):
 
     def _update(self, param: ndarray, grad: ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         beta1, beta2 = group["betas"]
-        _radam(
+        F.radam(
             param, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data, step=_next_step(state["step"]),
             lr=float(group["lr"]), beta1=float(beta1), beta2=float(beta2), eps=float(group["eps"]),
             weight_decay=float(group["weight_decay"]), decoupled_weight_decay=group["decoupled_weight_decay"],
             maximize=group["maximize"],
         )
-
-
-def _radam(
-    param: ndarray, grad: ndarray, exp_avg: ndarray, exp_avg_sq: ndarray, *, step: float, lr: float, beta1: float,
-    beta2: float, eps: float, weight_decay: float, decoupled_weight_decay: bool, maximize: bool,
-) -> None:
-    """One RAdam step on one parameter, in place."""
-    bias_correction1 = 1 - beta1**step
-    bias_correction2 = 1 - beta2**step
-    rho_inf = 2 / (1 - beta2) - 1
-    rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
-    rectified = rho_t > 5.0
-    if rectified:
-        rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-        step_size = lr / bias_correction1 * rect * math.sqrt(bias_correction2)
-    else:
-        step_size = lr / bias_correction1
-    l2 = 0.0 if decoupled_weight_decay else weight_decay
-
-    def block(p, g, m, v, t, d) -> None:
-        if decoupled_weight_decay and weight_decay:
-            p *= 1 - lr * weight_decay
-        g = _grad(p, g, d, l2, maximize)
-        xp.subtract(g, m, out=t)  # m ← m + (1−β1)(g − m): torch's lerp
-        t *= 1 - beta1
-        m += t
-        v *= beta2
-        xp.multiply(g, 1 - beta2, out=t)
-        t *= g
-        v += t
-        if rectified:
-            xp.sqrt(v, out=t)
-            t += eps
-            xp.divide(m, t, out=t)
-            t *= step_size
-        else:
-            xp.multiply(m, step_size, out=t)
-        p -= t
-
-    _for_blocks(block, [param, grad, exp_avg, exp_avg_sq], scratch=2)

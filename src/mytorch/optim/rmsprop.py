@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._backend import ndarray, xp
+from .._backend import ndarray
 from .._tensor import Tensor
-from .optimizer import Optimizer, ParamsT, _check, _for_blocks, _grad, _next_step, _scalar_state, _zeros_state
+from . import _functional as F
+from .optimizer import Optimizer, ParamsT, _check, _next_step, _scalar_state, _zeros_state
 
 
 class RMSprop(Optimizer):
@@ -93,7 +94,7 @@ class RMSprop(Optimizer):
     def _update(self, param: ndarray, grad: ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         _next_step(state["step"])
         momentum = float(group["momentum"])
-        _rmsprop(
+        F.rmsprop(
             param, grad, state["square_avg"]._data,
             state["grad_avg"]._data if group["centered"] else None,
             state["momentum_buffer"]._data if momentum > 0 else None,
@@ -101,40 +102,3 @@ class RMSprop(Optimizer):
             weight_decay=float(group["weight_decay"]), momentum=momentum, nesterov=group["nesterov"],
             maximize=group["maximize"],
         )
-
-
-def _rmsprop(
-    param: ndarray, grad: ndarray, square_avg: ndarray, grad_avg: ndarray | None, momentum_buffer: ndarray | None, *,
-    lr: float, alpha: float, eps: float, weight_decay: float, momentum: float, nesterov: bool, maximize: bool,
-) -> None:
-    """One RMSprop step on one parameter, in place (``grad_avg`` when centered, the buffer when μ > 0)."""
-
-    def block(p, g, r, a, b, t, u, d) -> None:
-        g = _grad(p, g, d, weight_decay, maximize)
-        xp.multiply(g, 1 - alpha, out=t)  # ((1−α) g) g: torch's addcmul order
-        t *= g
-        r *= alpha
-        r += t
-        if a is not None:
-            xp.subtract(g, a, out=t)  # a ← a + (1−α)(g − a): torch's lerp
-            t *= 1 - alpha
-            a += t
-            xp.multiply(a, a, out=t)
-            xp.subtract(r, t, out=t)
-            xp.sqrt(t, out=t)
-        else:
-            xp.sqrt(r, out=t)
-        t += eps
-        update = xp.divide(g, t, out=t)  # ĝ
-        if b is not None:
-            b *= momentum
-            b += t
-            if nesterov:
-                xp.multiply(b, momentum, out=u)
-                t += u
-            else:
-                update = b
-        xp.multiply(update, lr, out=t)
-        p -= t
-
-    _for_blocks(block, [param, grad, square_avg, grad_avg, momentum_buffer], scratch=3)

@@ -6,7 +6,8 @@ from typing import Any
 
 from .._backend import ndarray, xp
 from .._tensor import Tensor
-from .optimizer import Optimizer, ParamsT, _check, _for_blocks, _grad
+from . import _functional as F
+from .optimizer import Optimizer, ParamsT, _check
 
 
 class SGD(Optimizer):
@@ -72,37 +73,8 @@ class SGD(Optimizer):
             if first:  # torch creates the buffer on the first step, as a copy of the gradient
                 state["momentum_buffer"] = Tensor._make(xp.empty(param.shape, param.dtype), False, None)
             buf = state["momentum_buffer"]._data
-        _sgd(
+        F.sgd(
             param, grad, buf, first=first, lr=float(group["lr"]), momentum=momentum,
             dampening=float(group["dampening"]), weight_decay=float(group["weight_decay"]),
             nesterov=group["nesterov"], maximize=group["maximize"],
         )
-
-
-def _sgd(
-    param: ndarray, grad: ndarray, momentum_buffer: ndarray | None, *, first: bool, lr: float, momentum: float,
-    dampening: float, weight_decay: float, nesterov: bool, maximize: bool,
-) -> None:
-    """One SGD step on one parameter, in place; ``first`` says the buffer is new (it gets a copy of g)."""
-
-    def block(p, g, b, d, t) -> None:
-        g = _grad(p, g, d, weight_decay, maximize)
-        if b is not None:
-            if first:
-                xp.copyto(b, g)
-            else:
-                b *= momentum
-                if dampening:
-                    xp.multiply(g, 1 - dampening, out=t)
-                    b += t
-                else:
-                    b += g
-            if nesterov:
-                xp.multiply(b, momentum, out=t)
-                g = xp.add(g, t, out=t)
-            else:
-                g = b
-        xp.multiply(g, lr, out=t)
-        p -= t
-
-    _for_blocks(block, [param, grad, momentum_buffer], scratch=2)
