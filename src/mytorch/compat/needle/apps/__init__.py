@@ -1,0 +1,1 @@
+"""The course's applications written against needle (``mlp_resnet``)."""
