@@ -112,6 +112,12 @@ OPS: list[OpInfo] = [
     OpInfo("logsumexp_keepdim", lambda m, a: a.logsumexp(0, keepdim=True), ((3, 5),)),
     OpInfo("logsumexp_large", lambda m, a: a.logsumexp(1),
            make=lambda rng, dt: [np.array([[1000.0, 0.0, -1000.0], [-5.0, 3.0, 2.0]], dt)]),
+    OpInfo("logsumexp_dims", lambda m, a: m.logsumexp(a, (0, 2)), ((2, 3, 4),)),
+    OpInfo("logsumexp_ties", lambda m, a: a.logsumexp(1), ((4, 6),), domain="ties"),
+    # Tied maxima of 1e4 (needle's LogSumExp case). torch's float32 backward, exp(x − out), is ~1e-4
+    # off there; ours (softmax from exp(x − m)/s) is exact, which the float64 reference shows.
+    OpInfo("logsumexp_large_ties", lambda m, a: a.logsumexp(1),
+           make=lambda rng, dt: [np.array([[1e4, 1e4, 0.0], [-1e4, 5.0, 5.0], [3.0, 3.0, 3.0]], dt)]),
     OpInfo("softmax", lambda m, a: m.softmax(a, 1), ((3, 5),)),
     OpInfo("softmax_dim0", lambda m, a: a.softmax(0), ((3, 5),)),
     OpInfo("log_softmax", lambda m, a: a.log_softmax(-1), ((2, 3, 5),)),

@@ -49,6 +49,9 @@ handout's prose and its equations or code disagree, the equations and class skel
 * **Optimizers** read ``W``, ``b``, ``dLdW``, ``dLdb`` from ``model.layers`` at every step and
   re-bind ``layer.W``/``layer.b`` to new arrays. They do not see ``BatchNorm1d``'s ``BW``/``Bb``
   (the handout's SGD has only W and b); update those yourself (``examples/manual_mlp.py`` does).
+* **Course graders run unchanged**: every layer, loss and model is callable (``layer(x)`` is
+  ``layer.forward(x)``), ``Linear.dLdW``/``dLdb`` exist as zeros from construction, and the losses
+  return a NumPy scalar (so ``loss(A, Y).round(4)`` works), not a Python float.
 * **Models' backward returns ∂L/∂A_0** (the skeleton returns nothing; the value is also left in
   the first layer's ``dLdA`` under ``debug=True``).
 """

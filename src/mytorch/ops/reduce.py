@@ -70,25 +70,31 @@ class Amin(Amax):
 
 
 class LogSumExp(Function):
-    """out = m + ln Σ exp(x − m), m = max x (numerically stable);  dx = g·exp(x − out).
+    """out = m + ln s with s = Σ exp(x − m), m = max x (numerically stable);  dx = g·exp(x − m)/s.
 
-    A slice that is all −inf gives −inf (m is replaced by 0 where it is not finite).
+    The gradient is softmax(x), formed from the saved exp(x − m) and s rather than as
+    exp(x − out): the same number in exact arithmetic, but exp(x − out) loses digits when |out| is
+    large (float32 at |x| = 1e4: tied maxima got 0.49989 instead of 0.5), while tied maxima give
+    exactly equal shares here. A slice that is all −inf gives −inf (m is replaced by 0 where it is
+    not finite).
     """
 
     @staticmethod
     def forward(ctx, x, axes=None, keepdims=False):
         m = x.max(axis=axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
-        out = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
-        ctx.save_for_backward(x, out)
+        e = xp.exp(x - m)
+        s = e.sum(axis=axes, keepdims=True)
+        out = xp.log(s) + m
+        ctx.save_for_backward(e, s)
         ctx.axes = axes
         return out if keepdims else out.reshape(_drop(out.shape, axes))
 
     @staticmethod
     def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        g = grad.reshape(out.shape)  # out was kept with keepdims=True
-        return g * xp.exp(x - out)
+        e, s = ctx.saved_tensors
+        g = grad.reshape(s.shape)  # s was kept with keepdims=True
+        return g * (e / s)
 
 
 def _drop(shape: tuple, axes) -> tuple:
