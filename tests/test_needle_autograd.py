@@ -165,6 +165,13 @@ def test_every_tensor_in_the_graph_gets_its_gradient():
     np.testing.assert_allclose(loss.grad.numpy(), 1.0)
 
 
+def test_requires_grad_can_be_switched_off_on_a_leaf():
+    a, b = t64(np.ones(3)), t64(np.full(3, 2.0))
+    b.requires_grad = False
+    (a * b).sum().backward()
+    assert b.grad is None and np.array_equal(a.grad.numpy(), np.full(3, 2.0))
+
+
 def test_constants_take_no_gradient():
     a = t64(np.ones((2, 2)))
     c = t64(np.full((2, 2), 3.0), requires_grad=False)

@@ -258,3 +258,31 @@ def test_dropout_draws_randb_with_keep_probability_and_scales_in_training_only()
     assert drop(x) is x
     with pytest.raises(ValueError, match="probability"):
         nn.Dropout(1.0)
+
+
+def test_modules_match_the_cores_own_nn_under_the_needle_conventions():
+    """needle Linear/LayerNorm1d/SoftmaxLoss/ReLU against mytorch.nn with the same parameters."""
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(6, 4))
+    y = rng.integers(0, 3, 6)
+    lin, ln = nn.Linear(4, 3, dtype="float64"), nn.LayerNorm1d(3, dtype="float64")
+    ln.weight.data, ln.bias.data = t64(rng.normal(size=3)), t64(rng.normal(size=3))
+    x = t64(X)
+    loss = nn.SoftmaxLoss()(ln(nn.ReLU()(lin(x))), ndl.Tensor(y))
+    loss.backward()
+
+    core_lin, core_ln = mytorch.nn.Linear(4, 3, dtype=mytorch.float64), mytorch.nn.LayerNorm(3, dtype=mytorch.float64)
+    with mytorch.no_grad():
+        core_lin.weight.copy_(mytorch.tensor(lin.weight.numpy().T))  # the main API's weight is (out, in)
+        core_lin.bias.copy_(mytorch.tensor(lin.bias.numpy().reshape(3)))
+        core_ln.weight.copy_(mytorch.tensor(ln.weight.numpy()))
+        core_ln.bias.copy_(mytorch.tensor(ln.bias.numpy()))
+    xc = mytorch.tensor(X, requires_grad=True)
+    core_loss = mytorch.nn.CrossEntropyLoss()(core_ln(mytorch.nn.ReLU()(core_lin(xc))), mytorch.tensor(y))
+    core_loss.backward()
+    np.testing.assert_allclose(loss.numpy(), core_loss.item(), **F64)
+    np.testing.assert_allclose(x.grad.numpy(), xc.grad.numpy(), **F64)
+    np.testing.assert_allclose(lin.weight.grad.numpy(), core_lin.weight.grad.numpy().T, **F64)
+    np.testing.assert_allclose(lin.bias.grad.numpy().reshape(3), core_lin.bias.grad.numpy(), **F64)
+    np.testing.assert_allclose(ln.weight.grad.numpy(), core_ln.weight.grad.numpy(), **F64)
+    np.testing.assert_allclose(ln.bias.grad.numpy(), core_ln.bias.grad.numpy(), **F64)

@@ -42,7 +42,7 @@ class Device:
         return "cpu()"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Device) or other == "cpu"
+        return isinstance(other, Device) or (isinstance(other, str) and other == "cpu")
 
     def __hash__(self) -> int:
         return hash("cpu")
@@ -66,7 +66,7 @@ def all_devices() -> list[Device]:
 
 def check_device(device: Any) -> Device:
     """``device`` (None, ``cpu()`` or ``"cpu"``) as the CPU device; anything else is refused."""
-    if device is None or device == _CPU:
+    if device is None or isinstance(device, Device) or (isinstance(device, str) and device == "cpu"):
         return _CPU
     raise ValueError(f"needle: unknown device {device!r}; this implementation runs on NumPy, use cpu() or None")
 
@@ -147,7 +147,7 @@ class Tensor:
         self.op = op
         self.inputs = list(inputs)
         self._core = core
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         self.grad: Tensor | None = None
 
     def __del__(self) -> None:
@@ -173,6 +173,16 @@ class Tensor:
         t = Tensor.__new__(Tensor)
         t._init(op, inputs, op.lift(*(x._core for x in inputs)), any(x.requires_grad for x in inputs))
         return t
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self._requires_grad = bool(value)
+        if self._core._grad_fn is None:  # a leaf: the core must agree on whether it is differentiated
+            self._core._requires_grad = bool(value) and self._core._data.dtype.kind == "f"
 
     # ------------------------------------------------------------------ data
     @property

@@ -33,12 +33,13 @@ from ...nn.functional import cross_entropy, layer_norm
 from ...nn.functional.normalization import Normalize as _CoreNormalize
 from .autograd import Tensor, TensorOp
 
+# The handout's ops (``from needle.ops import *`` and ``ndl.<op>``); the fused ops the modules use
+# (SoftmaxLoss, LayerNorm, Normalize) stay reachable as ``ops.<name>`` only.
 __all__ = [
-    "AddScalar", "BroadcastTo", "DivScalar", "EWiseAdd", "EWiseDiv", "EWiseMul", "EWisePow", "Exp", "LayerNorm",
-    "Log", "LogSumExp", "MatMul", "MulScalar", "Negate", "Normalize", "PowerScalar", "ReLU", "Reshape",
-    "SoftmaxLoss", "Summation", "Transpose", "add", "add_scalar", "broadcast_to", "divide", "divide_scalar", "exp",
-    "log", "logsumexp", "matmul", "mul_scalar", "multiply", "negate", "power", "power_scalar", "relu", "reshape",
-    "summation", "transpose",
+    "AddScalar", "BroadcastTo", "DivScalar", "EWiseAdd", "EWiseDiv", "EWiseMul", "EWisePow", "Exp", "Log",
+    "LogSumExp", "MatMul", "MulScalar", "Negate", "PowerScalar", "ReLU", "Reshape", "Summation", "Transpose", "add",
+    "add_scalar", "broadcast_to", "divide", "divide_scalar", "exp", "log", "logsumexp", "matmul", "mul_scalar",
+    "multiply", "negate", "power", "power_scalar", "relu", "reshape", "summation", "transpose",
 ]  # fmt: skip
 
 

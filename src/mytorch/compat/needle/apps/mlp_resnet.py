@@ -30,7 +30,7 @@ from .. import data, nn, optim
 __all__ = ["MLPResNet", "ResidualBlock", "epoch", "train_mnist"]
 
 
-def ResidualBlock(dim: int, hidden_dim: int, norm: type = nn.BatchNorm1d, drop_prob: float = 0.1) -> nn.Module:  # noqa: N802
+def ResidualBlock(dim: int, hidden_dim: int, norm: type = nn.BatchNorm1d, drop_prob: float = 0.1) -> nn.Module:
     return nn.Sequential(
         nn.Residual(
             nn.Sequential(
@@ -46,7 +46,7 @@ def ResidualBlock(dim: int, hidden_dim: int, norm: type = nn.BatchNorm1d, drop_p
     )
 
 
-def MLPResNet(dim: int, hidden_dim: int = 100, num_blocks: int = 3, num_classes: int = 10,  # noqa: N802
+def MLPResNet(dim: int, hidden_dim: int = 100, num_blocks: int = 3, num_classes: int = 10,
               norm: type = nn.BatchNorm1d, drop_prob: float = 0.1) -> nn.Module:
     return nn.Sequential(
         nn.Linear(dim, hidden_dim),
