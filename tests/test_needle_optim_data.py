@@ -17,7 +17,7 @@ import pytest
 
 import mytorch.compat.needle as ndl
 from mytorch.compat.needle import autograd, data, nn, optim
-from mytorch.compat.needle.apps.mlp_resnet import MLPResNet, ResidualBlock, epoch, train_mnist
+from mytorch.compat.needle.apps.mlp_resnet import MLPResNet, ResidualBlock, epoch, main, train_mnist
 
 FASHION = "/usr/share/datasets/fashion-mnist"
 F64 = dict(rtol=1e-12, atol=1e-14)
@@ -304,6 +304,12 @@ def test_epoch_trains_or_evaluates_and_is_seeded():
     for _ in range(5):
         twin_err, twin_loss = epoch(loader, twin, twin_opt)
     assert (twin_err, twin_loss) == (err, loss)  # same seeds, same draws: the same run bit for bit
+
+
+def test_main_reports_a_missing_data_dir_in_one_line(tmp_path, capsys):
+    assert main([str(tmp_path / "nowhere"), "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nowhere" in err[0] and "train-images-idx3-ubyte.gz" in err[0]
 
 
 @pytest.mark.slow

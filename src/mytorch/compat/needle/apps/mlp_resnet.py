@@ -107,11 +107,27 @@ def train_mnist(batch_size: int = 100, epochs: int = 10, optimizer: type = optim
     return train_err, train_loss, test_err, test_loss
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> int:
+    """``python -m mytorch.compat.needle.apps.mlp_resnet DATA_DIR [EPOCHS]``: train and print the figures."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m mytorch.compat.needle.apps.mlp_resnet",
+                                     description="Train needle's MLPResNet on MNIST-format files.")
+    parser.add_argument("data_dir", nargs="?", default="data", help="folder with the four *-ubyte.gz files")
+    parser.add_argument("epochs", nargs="?", type=int, default=10)
+    args = parser.parse_args(argv)
+    if args.epochs < 1:
+        parser.error(f"epochs must be at least 1, got {args.epochs}")
     start = time.perf_counter()
-    directory = sys.argv[1] if len(sys.argv) > 1 else "data"
-    n_epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 10
-    result = train_mnist(epochs=n_epochs, data_dir=directory)
-    train_err, train_loss, test_err, test_loss = result
+    try:
+        train_err, train_loss, test_err, test_loss = train_mnist(epochs=args.epochs, data_dir=args.data_dir)
+    except (OSError, ValueError) as e:
+        print(f"mlp_resnet: {e}", file=sys.stderr)
+        return 2
     print(f"train error {train_err:.4f}  train loss {train_loss:.4f}  test error {test_err:.4f}  "
-          f"test loss {test_loss:.4f}  ({n_epochs} epochs, {time.perf_counter() - start:.1f} s)")
+          f"test loss {test_loss:.4f}  ({args.epochs} epochs, {time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
