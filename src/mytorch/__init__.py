@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from . import autograd, datasets, models, nn, optim, train, transforms, utils
+from . import accelerator, autograd, backends, cuda, datasets, models, nn, optim, train, transforms, utils
 from ._creation import (
     arange,
     as_tensor,
@@ -32,6 +32,7 @@ from ._creation import (
     zeros,
     zeros_like,
 )
+from ._device import device
 from ._dtype import (
     bool_,
     float16,

@@ -12,6 +12,7 @@ from typing import Any
 
 from . import _dtype
 from ._backend import ndarray, xp
+from ._device import check_device as _check_device
 from ._tensor import Tensor, _shape_arg, _to_array
 from .random import Generator, _numpy_generator
 from .random import _draw as _random_draw
@@ -39,11 +40,6 @@ def from_numpy(array: ndarray) -> Tensor:
         raise TypeError(f"expected a numpy.ndarray, got {type(array).__name__}")
     _dtype.as_dtype(array.dtype)
     return Tensor._make(array, False, None)
-
-
-def _check_device(device) -> None:
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise RuntimeError(f"mytorch runs on the CPU only (NumPy backend); got device {device!r}")
 
 
 def _finish(arr: ndarray, requires_grad: bool) -> Tensor:
@@ -78,22 +74,26 @@ def _like(t: Tensor, dtype):
     return t.shape, (t.dtype if dtype is None else _dtype.as_dtype(dtype))
 
 
-def zeros_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def zeros_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    _check_device(device)
     shape, dt = _like(input, dtype)
     return _finish(xp.zeros(shape, dt), requires_grad)
 
 
-def ones_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def ones_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    _check_device(device)
     shape, dt = _like(input, dtype)
     return _finish(xp.ones(shape, dt), requires_grad)
 
 
-def empty_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def empty_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    _check_device(device)
     shape, dt = _like(input, dtype)
     return _finish(xp.empty(shape, dt), requires_grad)
 
 
-def full_like(input: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def full_like(input: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    _check_device(device)
     shape, dt = _like(input, dtype)
     return _finish(xp.full(shape, fill_value, dt), requires_grad)
 
@@ -145,12 +145,12 @@ def randn(*size, generator: Generator | None = None, dtype=None, device=None, re
     return _finish(_draw("normal", _shape_arg(size), dtype, generator), requires_grad)
 
 
-def rand_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return rand(input.shape, dtype=input.dtype if dtype is None else dtype, requires_grad=requires_grad)
+def rand_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    return rand(input.shape, dtype=input.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return randn(input.shape, dtype=input.dtype if dtype is None else dtype, requires_grad=requires_grad)
+def randn_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    return randn(input.shape, dtype=input.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad)
 
 
 def randint(low, high=None, size=None, *, generator: Generator | None = None, dtype=None, device=None) -> Tensor:

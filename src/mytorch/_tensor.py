@@ -13,6 +13,7 @@ from typing import Any
 
 from . import _dtype
 from ._backend import ndarray, to_host, xp
+from ._device import CPU, check_device, device, is_device_like
 
 _new = object.__new__
 _SCALARS = (builtins.int, builtins.float, builtins.bool)
@@ -62,8 +63,9 @@ class Tensor:
         return self._data.ndim
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> device:
+        """Always ``device(type='cpu')``: mytorch computes with NumPy on the CPU."""
+        return CPU
 
     @property
     def is_leaf(self) -> bool:
@@ -190,12 +192,11 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "xla", "meta"):
+            elif is_device_like(a):
                 device = a
             else:
                 dtype = a
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise RuntimeError(f"mytorch runs on the CPU only (NumPy backend); cannot move a tensor to {device!r}")
+        check_device(device, "a tensor")
         if dtype is None:
             return self
         return self._cast(_dtype.as_dtype(dtype))
@@ -234,6 +235,11 @@ class Tensor:
         return self._cast(_dtype.bool_)
 
     def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: builtins.bool = False) -> Tensor:
+        """Always an error: mytorch has no CUDA backend."""
+        check_device("cuda" if device is None else device, "a tensor")
         return self
 
     # ------------------------------------------------------------------ autograd

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..._backend import xp
+from ..._device import check_device, is_device_like
 from ..._dtype import as_dtype
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
@@ -326,13 +327,15 @@ class Module:
     def to(self, *args: Any, **kwargs: Any) -> Module:
         """``to(dtype)`` converts floating parameters and buffers in place; ``to('cpu')`` is a no-op."""
         dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"Module.to() got unexpected keyword arguments {sorted(kwargs)}")
         for a in args:
-            if isinstance(a, str):
+            if is_device_like(a):
                 device = a
             else:
                 dtype = a.dtype if isinstance(a, Tensor) else a
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise RuntimeError(f"mytorch runs on the CPU only (NumPy backend); cannot move a module to {device!r}")
+        check_device(device, "a module")
         if dtype is None:
             return self
         d = as_dtype(dtype)
@@ -347,6 +350,11 @@ class Module:
         return self._apply_to_tensors(lambda a: a.astype(xp.float32))
 
     def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Always an error: mytorch has no CUDA backend."""
+        check_device("cuda" if device is None else device, "a module")
         return self
 
     def num_parameters(self, trainable_only: bool = False) -> int:
