@@ -100,6 +100,7 @@ from ._functional import (
     var,
     where,
 )
+from ._size import Size
 from ._tensor import Tensor
 from ._threads import get_num_threads, set_num_threads
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
