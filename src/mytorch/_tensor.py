@@ -14,6 +14,7 @@ from typing import Any
 from . import _dtype
 from ._backend import ndarray, to_host, xp
 from ._device import CPU, check_device, device, is_device_like
+from ._size import Size
 
 _new = object.__new__
 _SCALARS = (builtins.int, builtins.float, builtins.bool)
@@ -51,8 +52,8 @@ class Tensor:
 
     # ------------------------------------------------------------------ attributes
     @property
-    def shape(self) -> tuple:
-        return self._data.shape
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     @property
     def dtype(self):
@@ -110,9 +111,9 @@ class Tensor:
         self._data = value._data if isinstance(value, Tensor) else xp.asarray(value)
 
     def size(self, dim: int | None = None):
-        """The shape (a tuple), or the size of one dimension."""
+        """The shape (a ``mytorch.Size``), or the size of one dimension."""
         if dim is None:
-            return self._data.shape
+            return Size(self._data.shape)
         return self._data.shape[_normalize_dim(dim, self._data.ndim)]
 
     def dim(self) -> int:
