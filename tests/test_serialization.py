@@ -257,11 +257,11 @@ def test_damaged_files_give_clear_errors(tmp_path):
     (tmp_path / "cut.pt").write_bytes(data[: len(data) // 2])
     with pytest.raises((ValueError, pickle.UnpicklingError), match="cut.pt"):
         mytorch.load(tmp_path / "cut.pt")
-    with zipfile.ZipFile(tmp_path / "short.pt", "w") as zf:  # a storage shorter than its tensor
-        with zipfile.ZipFile(tmp_path / "good.pt") as good:
-            for info in good.infolist():
-                body = good.read(info.filename)
-                zf.writestr(info.filename, body[:8] if info.filename.endswith("data/0") else body)
+    # a storage shorter than its tensor
+    with zipfile.ZipFile(tmp_path / "short.pt", "w") as zf, zipfile.ZipFile(tmp_path / "good.pt") as good:
+        for info in good.infolist():
+            body = good.read(info.filename)
+            zf.writestr(info.filename, body[:8] if info.filename.endswith("data/0") else body)
     with pytest.raises(pickle.UnpicklingError, match="holds 8 bytes, but 1000 elements"):
         mytorch.load(tmp_path / "short.pt")
     with pytest.raises(FileNotFoundError, match="no such file"):

@@ -154,7 +154,7 @@ class _PlainWriter:
         elif type(obj) in (dict, OrderedDict):
             self._container(obj, where, lambda: self._dict(obj, where))
         else:
-            raise _NotPlain(where, obj)
+            raise _NotPlainError(where, obj)
 
     def _int(self, v: int) -> None:
         w = self.out.write
@@ -247,7 +247,7 @@ class _PlainWriter:
         self.out.write(_Opcodes.EMPTY_TUPLE + _Opcodes.REDUCE)
 
 
-class _NotPlain(TypeError):
+class _NotPlainError(TypeError):
     def __init__(self, where: str, obj: Any) -> None:
         super().__init__(f"{where} is a {type(obj).__module__}.{type(obj).__qualname__}")
 

@@ -31,7 +31,7 @@ from typing import IO, Any
 from ._backend import to_host, xp
 from ._device import check_device, is_device_like
 from ._tensor import Tensor
-from ._torch_format import FormatError, _NotPlain, dump_objects, dump_plain, load_archive
+from ._torch_format import FormatError, _NotPlainError, dump_objects, dump_plain, load_archive
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _LEGACY_MAGIC = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"  # protocol 2 + torch's magic number
@@ -141,7 +141,7 @@ def save(obj: Any, f: str | os.PathLike | IO[bytes], metadata: Mapping[str, str]
         raise TypeError("save: metadata= is stored only in safetensors files (a path ending in .safetensors)")
     try:
         data = dump_plain(obj)
-    except _NotPlain:
+    except _NotPlainError:
         data = dump_objects(obj)  # the user's own objects: a plain pickle, as torch.save
     if is_path:
         atomic_write(f, data)
