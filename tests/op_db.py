@@ -46,6 +46,9 @@ class OpInfo:
 
 IDX = np.array([[0, 2, 1, 2], [1, 1, 0, 0], [2, 0, 2, 1]])  # for gather on a (3, 3) input along dim 1
 ROWS = np.array([0, 2, 2, 1, 0])  # repeated rows: gradients must add up
+SCATTER_ROWS = np.array([[0, 3], [2, 1], [1, 0]])  # distinct per row: scatter's result is then well defined
+SCATTER_COLS = np.array([[0, 2, 1], [2, 0, 0]])  # distinct per column, for scatter along dim 0
+SCATTER_REPEATS = np.array([[0, 1, 2, 0], [0, 1, 1, 2]])  # repeated targets: scatter_add adds them up
 MASK = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
 
 OPS: list[OpInfo] = [
@@ -86,6 +89,18 @@ OPS: list[OpInfo] = [
     OpInfo("clamp", lambda m, a: m.clamp(a, -0.5, 0.7)),
     OpInfo("clamp_min", lambda m, a: a.clamp(min=0.1)),
     OpInfo("clamp_max", lambda m, a: a.clamp(max=-0.1)),
+    OpInfo("sin", lambda m, a: m.sin(a)),
+    OpInfo("cos", lambda m, a: a.cos()),
+    OpInfo("tan", lambda m, a: m.tan(a), domain="unit"),
+    OpInfo("tan_negative", lambda m, a: (-a).tan(), domain="unit"),
+    OpInfo("sinh", lambda m, a: m.sinh(a)),
+    OpInfo("cosh", lambda m, a: a.cosh()),
+    OpInfo("asin", lambda m, a: m.asin(a), domain="unit"),
+    OpInfo("asin_negative", lambda m, a: (-a).asin(), domain="unit"),
+    OpInfo("acos", lambda m, a: a.acos(), domain="unit"),
+    OpInfo("atan", lambda m, a: m.atan(a)),
+    OpInfo("atan2", lambda m, a, b: m.atan2(a, b), ((3, 4), (3, 4)), domain="nonzero"),
+    OpInfo("atan2_broadcast", lambda m, a, b: a.atan2(b), ((2, 3, 4), (4,)), domain="nonzero"),
     OpInfo("where", lambda m, a, b: m.where(a > 0, a, b), ((3, 4), (3, 4))),
     OpInfo("where_scalar", lambda m, a: m.where(a > 0, a, 0.0)),
     # ---- reductions
@@ -151,6 +166,15 @@ OPS: list[OpInfo] = [
     OpInfo("getitem_bool_rows", lambda m, a: a[a.sum(1) > 0]),
     OpInfo("gather", lambda m, a: m.gather(a, 1, m.tensor(IDX)), ((3, 3),)),
     OpInfo("gather_dim0", lambda m, a: a.gather(0, m.tensor(IDX[:, :3] % 3)), ((3, 3),)),
+    OpInfo("scatter", lambda m, a, s: a.scatter(1, m.tensor(SCATTER_ROWS), s), ((3, 4), (3, 2))),
+    OpInfo("scatter_dim0", lambda m, a, s: m.scatter(a, 0, m.tensor(SCATTER_COLS), s), ((3, 4), (2, 3))),
+    OpInfo("scatter_value", lambda m, a: a.scatter(1, m.tensor(SCATTER_ROWS), 1.5)),
+    OpInfo("scatter_add", lambda m, a, s: a.scatter_add(0, m.tensor(SCATTER_REPEATS), s), ((3, 4), (2, 4))),
+    OpInfo("scatter_add_dim1", lambda m, a, s: m.scatter_add(a, 1, m.tensor(SCATTER_REPEATS[:, :3] + 1), s),
+           ((2, 4), (2, 3))),
+    OpInfo("meshgrid_ij", lambda m, a, b: m.meshgrid(a, b, indexing="ij")[0] * m.meshgrid(a, b, indexing="ij")[1],
+           ((3,), (4,))),
+    OpInfo("meshgrid_xy", lambda m, a, b, c: m.stack(m.meshgrid(a, b, c, indexing="xy")), ((3,), (4,), (2,))),
     OpInfo("cat", lambda m, a, b: m.cat([a, b], 1), ((3, 2), (3, 4))),
     OpInfo("cat_repeated", lambda m, a: m.cat([a, a, a], 0)),
     OpInfo("stack", lambda m, a, b: m.stack([a, b], 1), ((3, 4), (3, 4))),
@@ -165,6 +189,8 @@ OPS: list[OpInfo] = [
     OpInfo("matmul_mat_vec", lambda m, a, b: a @ b, ((3, 4), (4,))),
     OpInfo("matmul_dot", lambda m, a, b: a @ b, ((4,), (4,))),
     OpInfo("matmul_batch_vec", lambda m, a, b: a @ b, ((2, 3, 4), (4,))),
+    OpInfo("bmm", lambda m, a, b: m.bmm(a, b), ((2, 3, 4), (2, 4, 5))),
+    OpInfo("bmm_method", lambda m, a, b: a.bmm(b), ((3, 1, 2), (3, 2, 4))),
     # ---- nn.functional activations
     OpInfo("F.relu", lambda m, a: m.nn.functional.relu(a)),
     OpInfo("F.sigmoid", lambda m, a: m.nn.functional.sigmoid(a)),

@@ -153,7 +153,7 @@ def test_a_wrong_gradient_shape_names_the_op():
             return grad.sum(0)  # wrong shape
 
     x = mytorch.ones(3, 2, requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"BadBackward returned a gradient of shape \(2,\).*shape \(3, 2\)"):
+    with pytest.raises(RuntimeError, match=r"BadBackward0 returned a gradient of shape \(2,\).*shape \(3, 2\)"):
         Bad.apply(x).sum().backward()
 
 
@@ -168,7 +168,7 @@ def test_a_wrong_gradient_dtype_names_the_op():
             return grad.astype(np.float64)
 
     x = mytorch.ones(3, requires_grad=True)
-    with pytest.raises(RuntimeError, match="BadBackward.*dtype float64.*dtype float32"):
+    with pytest.raises(RuntimeError, match="BadBackward0.*dtype float64.*dtype float32"):
         Bad.apply(x).sum().backward()
 
 

@@ -20,6 +20,7 @@ from ._creation import (
     full,
     full_like,
     linspace,
+    normal,
     ones,
     ones_like,
     rand,
@@ -49,12 +50,21 @@ from ._dtype import (
 )
 from ._functional import (
     abs,
+    acos,
     add,
     allclose,
     amax,
     amin,
+    arccos,
+    arcsin,
+    arctan,
+    arctan2,
     argmax,
     argmin,
+    asin,
+    atan,
+    atan2,
+    bmm,
     broadcast_to,
     cat,
     chunk,
@@ -62,6 +72,8 @@ from ._functional import (
     clip,
     concat,
     concatenate,
+    cos,
+    cosh,
     div,
     equal,
     erf,
@@ -76,6 +88,7 @@ from ._functional import (
     max,
     maximum,
     mean,
+    meshgrid,
     min,
     minimum,
     mul,
@@ -85,7 +98,11 @@ from ._functional import (
     pow,
     relu,
     reshape,
+    scatter,
+    scatter_add,
     sigmoid,
+    sin,
+    sinh,
     softmax,
     split,
     sqrt,
@@ -94,6 +111,7 @@ from ._functional import (
     std,
     sub,
     sum,
+    tan,
     tanh,
     transpose,
     unsqueeze,
@@ -103,7 +121,7 @@ from ._functional import (
 from ._size import Size
 from ._tensor import Tensor
 from ._threads import get_num_threads, set_num_threads
-from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 

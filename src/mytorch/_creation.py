@@ -153,18 +153,81 @@ def randn_like(input: Tensor, dtype=None, device=None, requires_grad: bool = Fal
     return randn(input.shape, dtype=input.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=None, *, generator: Generator | None = None, dtype=None, device=None) -> Tensor:
-    """Integers drawn uniformly from [low, high) (``randint(high, size)`` means low = 0)."""
+def _is_size(value) -> bool:
+    return isinstance(value, (tuple, list)) and all(isinstance(v, (builtins.int, xp.integer)) for v in value)
+
+
+def randint(*args, low=None, high=None, size=None, generator: Generator | None = None, dtype=None, device=None,
+            requires_grad: bool = False) -> Tensor:
+    """Integers drawn uniformly from [low, high): ``randint(high, size)`` or ``randint(low, high, size)``.
+
+    ``size`` is a tuple (or list) of ints, positional or ``size=``; the result is int64 unless
+    ``dtype`` says otherwise.
+    """
     _check_device(device)
-    if size is None:  # randint(high, size)
-        low, high, size = 0, low, high
+    usage = "randint(high, size) or randint(low, high, size), with size a tuple such as (3,) or (2, 4)"
+    if high is not None:  # the keyword forms randint(low=..., high=..., size=...)
+        args = (0 if low is None else low, high) + args
+    elif low is not None:
+        raise TypeError(f"randint(): low= was given without high=; call it as {usage}")
+    if size is None and args and (len(args) == 3 or _is_size(args[-1])):
+        args, size = args[:-1], args[-1]
     if size is None:
-        raise TypeError("randint() needs a size, e.g. randint(0, 10, (3,))")
+        got = ", ".join(repr(a) for a in args)
+        raise TypeError(f"randint({got}) has no size: call it as {usage}")
+    if not _is_size(size):
+        raise TypeError(f"randint(): size must be a tuple of ints, got {size!r}; call it as {usage}")
+    if len(args) == 1:
+        low, high = 0, args[0]
+    elif len(args) == 2:
+        low, high = args
+    else:
+        raise TypeError(f"randint() takes a high bound, or low and high bounds, then a size: {usage}")
+    for name, v in (("low", low), ("high", high)):
+        if not isinstance(v, (builtins.int, xp.integer)) or isinstance(v, builtins.bool):
+            raise TypeError(f"randint(): {name} must be an int, got {v!r}; call it as {usage}")
     if high <= low:
-        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
+        raise RuntimeError(f"randint(): low must be less than high, got low={low}, high={high}")
+    if requires_grad:
+        raise RuntimeError("randint: integer tensors cannot require gradients")
     d = _dtype.int64 if dtype is None else _dtype.as_dtype(dtype)
     arr = _numpy_generator(generator).integers(low, high, size=_shape_arg((size,)), dtype=_dtype.int64)
     return Tensor._make(arr.astype(d, copy=False), False, None)
+
+
+def normal(mean, std=1.0, size=None, *, generator: Generator | None = None, dtype=None, device=None,
+           requires_grad: bool = False, out=None) -> Tensor:
+    """Samples of N(mean, std²): ``normal(mean, std, size)`` with numbers, or elementwise with tensors.
+
+    ``mean`` and/or ``std`` may be tensors (their broadcast shape is the result's; ``size`` must
+    then be omitted) or numbers (``size`` is then required). The draw is mean + std · z with
+    z ~ N(0, 1) from mytorch's generator; it carries no gradient (a sample, as in PyTorch).
+    """
+    _check_device(device)
+    tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
+    if tensors:
+        if size is not None:
+            raise TypeError("normal(): size cannot be given when mean or std is a tensor")
+        floats = [t.dtype for t in tensors if t.dtype.kind == "f"]
+        if not floats:
+            raise RuntimeError("normal(): mean and std tensors must be floating point")
+        d = floats[0] if dtype is None else _float_dtype(dtype)
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
+        shape = xp.broadcast_shapes(xp.shape(m), xp.shape(s))
+    else:
+        if size is None:
+            raise TypeError("normal(mean, std, size): size is required when mean and std are numbers")
+        d, m, s, shape = _float_dtype(dtype), mean, std, _shape_arg((size,))
+    if xp.any(xp.asarray(s) < 0):
+        raise RuntimeError(f"normal expects all elements of std >= 0.0, got std={std!r}")
+    z = _draw("normal", shape, d, generator)
+    result = _finish((m + s * z).astype(d, copy=False), requires_grad)
+    if out is not None:
+        from ._functional import _into
+
+        return _into(result, out)
+    return result
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype=None, device=None) -> Tensor:

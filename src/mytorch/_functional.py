@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 from . import _dtype
@@ -10,40 +11,159 @@ from ._tensor import Tensor, _binary, _raw
 from .ops._util import normalize_dim
 from .ops.elementwise import Add, Div, Maximum, Minimum, Mul, Pow, Sub, Where
 from .ops.shape import Cat
+from .ops.trig import Atan2
 
 
 def _t(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def add(input, other, *, alpha=1) -> Tensor:  # noqa: A002
-    return _binary(Add, _t(input), other * alpha if alpha != 1 else other)
+def _into(result: Tensor, out: Tensor | None) -> Tensor:
+    """``out=``: write ``result`` into ``out`` (resized if its shape differs) and return ``out``.
+
+    As in PyTorch, ``out=`` does not take part in autograd, so it is refused when the result
+    would need a gradient; and a floating result cannot go into an integer ``out``.
+    """
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"out= must be a Tensor, got {type(out).__name__}")
+    if result.requires_grad:
+        raise RuntimeError(
+            "functions with out=... arguments don't support automatic differentiation, but one of the "
+            "arguments requires grad (use the result instead of out=, or wrap the call in mytorch.no_grad())"
+        )
+    if result.dtype.kind == "f" and out.dtype.kind != "f":
+        raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output type {out.dtype}")
+    if out.shape != result.shape:
+        if out.numel():
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape {tuple(out.shape)}, which "
+                f"does not match the required output shape {tuple(result.shape)}.",
+                UserWarning,
+                stacklevel=3,
+            )
+        out._check_inplace()
+        out._data = xp.empty(result.shape, out.dtype)
+    return out.copy_(result)
 
 
-def sub(input, other, *, alpha=1) -> Tensor:  # noqa: A002
-    return _binary(Sub, _t(input), other * alpha if alpha != 1 else other)
+def add(input, other, *, alpha=1, out=None) -> Tensor:  # noqa: A002
+    return _into(_binary(Add, _t(input), other * alpha if alpha != 1 else other), out)
 
 
-def mul(input, other) -> Tensor:  # noqa: A002
-    return _binary(Mul, _t(input), other)
+def sub(input, other, *, alpha=1, out=None) -> Tensor:  # noqa: A002
+    return _into(_binary(Sub, _t(input), other * alpha if alpha != 1 else other), out)
 
 
-def div(input, other) -> Tensor:  # noqa: A002
-    return _binary(Div, _t(input), other)
+def mul(input, other, *, out=None) -> Tensor:  # noqa: A002
+    return _into(_binary(Mul, _t(input), other), out)
 
 
-def pow(input, exponent) -> Tensor:  # noqa: A002, A001
+def div(input, other, *, out=None) -> Tensor:  # noqa: A002
+    return _into(_binary(Div, _t(input), other), out)
+
+
+def pow(input, exponent, *, out=None) -> Tensor:  # noqa: A002, A001
     if not isinstance(input, Tensor):
-        return _binary(Pow, exponent, input, reflected=True)
-    return _binary(Pow, input, exponent)
+        return _into(_binary(Pow, exponent, input, reflected=True), out)
+    return _into(_binary(Pow, input, exponent), out)
 
 
 def neg(input: Tensor) -> Tensor:  # noqa: A002
     return -input
 
 
-def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
-    return input @ other
+def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    return _into(input @ other, out)
+
+
+def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    """Batched matrix product of (b, n, m) and (b, m, p) tensors: out[i] = input[i] @ mat2[i] (no broadcasting)."""
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise RuntimeError(f"bmm: batch1 and batch2 must be 3D tensors, got {input.ndim}D and {mat2.ndim}D")
+    if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
+        raise RuntimeError(
+            f"bmm: expected sizes (b, n, m) and (b, m, p), got {tuple(input.shape)} and {tuple(mat2.shape)}"
+        )
+    return _into(input @ mat2, out)
+
+
+def sin(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    return _into(input.sin(), out)
+
+
+def cos(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    return _into(input.cos(), out)
+
+
+def tan(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    return _into(input.tan(), out)
+
+
+def sinh(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    return _into(input.sinh(), out)
+
+
+def cosh(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    return _into(input.cosh(), out)
+
+
+def asin(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    return _into(input.asin(), out)
+
+
+def acos(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    return _into(input.acos(), out)
+
+
+def atan(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    return _into(input.atan(), out)
+
+
+arcsin, arccos, arctan = asin, acos, atan
+
+
+def atan2(input, other, *, out=None) -> Tensor:  # noqa: A002
+    """The angle of the point (other, input) in (−π, π]; integer inputs become the default float dtype."""
+    a = _t(input)
+    if a.dtype.kind != "f":
+        a = a.to(_dtype.get_default_dtype())
+    if isinstance(other, Tensor) and other.dtype.kind != "f":
+        other = other.to(a.dtype)
+    return _into(_binary(Atan2, a, other), out)
+
+
+arctan2 = atan2
+
+
+def meshgrid(*tensors: Tensor, indexing: str | None = None) -> tuple:
+    """Coordinate grids from 1-D tensors: with ``indexing="ij"`` (the default) output k has shape
+    (n₁, ..., n_N) and varies along dim k; ``"xy"`` swaps the first two dims (Cartesian, as NumPy)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty list of tensors")
+    for t in tensors:
+        if t.ndim > 1:
+            raise RuntimeError(f"meshgrid expects 0-D or 1-D tensors, got a {t.ndim}-D tensor")
+    flat = [t.reshape(-1) for t in tensors]
+    swap = indexing == "xy" and len(flat) >= 2
+    if swap:
+        flat[0], flat[1] = flat[1], flat[0]
+    shape = tuple(t.shape[0] for t in flat)
+    grids = []
+    for k, t in enumerate(flat):
+        view = [1] * len(flat)
+        view[k] = shape[k]
+        grids.append(t.reshape(view).expand(shape))
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
 
 
 def exp(input: Tensor) -> Tensor:  # noqa: A002
@@ -78,12 +198,12 @@ def erf(input: Tensor) -> Tensor:  # noqa: A002
     return input.erf()
 
 
-def maximum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
-    return _binary(Maximum, input, other)
+def maximum(input: Tensor, other: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    return _into(_binary(Maximum, input, other), out)
 
 
-def minimum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
-    return _binary(Minimum, input, other)
+def minimum(input: Tensor, other: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    return _into(_binary(Minimum, input, other), out)
 
 
 def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
@@ -256,3 +376,11 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-
 
 def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002
     return input.equal(other)
+
+
+def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:  # noqa: A002
+    return input.scatter(dim, index, src, value=value, reduce=reduce)
+
+
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:  # noqa: A002
+    return input.scatter_add(dim, index, src)

@@ -175,9 +175,16 @@ class Tensor:
         return builtins.int(self._data)
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        """As PyTorch: a 0-d tensor formats as its Python value (``f"{loss:.4f}"``, ``f"{loss}"``);
+        any other tensor only with an empty spec (its ``str``)."""
+        if self._data.ndim == 0:
             return format(self.item(), spec)
-        return repr(self) if not spec else format(repr(self), spec)
+        if spec:
+            raise TypeError(
+                f"unsupported format string {spec!r} passed to Tensor.__format__ (only 0-d tensors take a format "
+                "spec; use t.item() for a one-element tensor)"
+            )
+        return str(self)
 
     def __repr__(self) -> str:
         return _format(self)
@@ -389,6 +396,44 @@ class Tensor:
 
     def erf(self) -> Tensor:
         return Erf.apply(self)
+
+    def sin(self) -> Tensor:
+        return Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return Cos.apply(self)
+
+    def tan(self) -> Tensor:
+        return Tan.apply(self)
+
+    def sinh(self) -> Tensor:
+        return Sinh.apply(self)
+
+    def cosh(self) -> Tensor:
+        return Cosh.apply(self)
+
+    def asin(self) -> Tensor:
+        return Asin.apply(self)
+
+    def acos(self) -> Tensor:
+        return Acos.apply(self)
+
+    def atan(self) -> Tensor:
+        return Atan.apply(self)
+
+    arcsin, arccos, arctan = asin, acos, atan
+
+    def atan2(self, other) -> Tensor:
+        from ._functional import atan2
+
+        return atan2(self, other)
+
+    arctan2 = atan2
+
+    def bmm(self, mat2: Tensor) -> Tensor:
+        from ._functional import bmm
+
+        return bmm(self, mat2)
 
     def sign(self) -> Tensor:
         return Tensor._make(xp.sign(self._data), False, None)
@@ -693,6 +738,58 @@ class Tensor:
             raise RuntimeError(f"gather(): index must be an integer tensor, got {idx.dtype}")
         return Gather.apply(self, index=idx, dim=_normalize_dim(dim, self._data.ndim))
 
+    def _scatter_args(self, who: str, dim, index, src, value):
+        """Normalised (dim, index array, src array or number) for the scatter methods."""
+        if src is not None and value is not None:
+            raise TypeError(f"{who}(): pass either src or value, not both")
+        if src is None:
+            src = value
+        if src is None:
+            raise TypeError(f"{who}() needs src (a tensor) or value (a number)")
+        d = _normalize_dim(dim, builtins.max(self._data.ndim, 1))
+        src_shape = tuple(src._data.shape) if isinstance(src, Tensor) else None
+        idx = check_index(who, self._data.shape, _raw(index), src_shape, d)
+        return d, idx, src
+
+    def scatter(self, dim: builtins.int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
+        """A copy with ``src`` (a tensor, or one number) written at ``index`` along ``dim``; see ``ops.scatter``."""
+        if reduce is not None:
+            return self.detach().clone().scatter_(dim, index, src, value=value, reduce=reduce)
+        d, idx, src = self._scatter_args("scatter", dim, index, src, value)
+        if not isinstance(src, Tensor):
+            return Scatter.apply(self, _raw(src), index=idx, dim=d)
+        if src._data.dtype != self._data.dtype:
+            raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype ({self.dtype} vs {src.dtype})")
+        return Scatter.apply(self, src, index=idx, dim=d)
+
+    def scatter_add(self, dim: builtins.int, index: Tensor, src: Tensor) -> Tensor:
+        """A copy with ``src`` added at ``index`` along ``dim`` (repeated indices add up)."""
+        d, idx, src = self._scatter_args("scatter_add", dim, index, src, None)
+        if not isinstance(src, Tensor) or src._data.dtype != self._data.dtype:
+            raise RuntimeError("scatter_add(): src must be a tensor of self's dtype")
+        return ScatterAdd.apply(self, src, index=idx, dim=d)
+
+    def scatter_(self, dim: builtins.int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:
+        """In place: write (``reduce=None``), add (``"add"``) or multiply (``"multiply"``) src at ``index``."""
+        self._check_inplace()
+        d, idx, src = self._scatter_args("scatter_", dim, index, src, value)
+        where = scatter_positions(idx, d)
+        values = _raw(src)
+        if isinstance(src, Tensor) and values.ndim:
+            values = values[tuple(slice(0, n) for n in idx.shape)]
+        if reduce is None:
+            self._data[where] = values
+        elif reduce == "add":
+            xp.add.at(self._data, where, values)
+        elif reduce == "multiply":
+            xp.multiply.at(self._data, where, values)
+        else:
+            raise RuntimeError(f"scatter_(): reduce argument must be either add or multiply, got {reduce!r}")
+        return self
+
+    def scatter_add_(self, dim: builtins.int, index: Tensor, src: Tensor) -> Tensor:
+        return self.scatter_(dim, index, src, reduce="add")
+
     def __getitem__(self, key) -> Tensor:
         key, basic = _index_key(key)
         try:
@@ -979,5 +1076,7 @@ from .ops.elementwise import (  # noqa: E402
 )
 from .ops.linalg import MatMul  # noqa: E402
 from .ops.reduce import Amax, Amin, LogSumExp, Mean, Sum, argmax, argmin  # noqa: E402
+from .ops.scatter import Scatter, ScatterAdd, check_index, scatter_positions  # noqa: E402
 from .ops.shape import Expand, Gather, GetItem, Permute, Reshape  # noqa: E402
+from .ops.trig import Acos, Asin, Atan, Cos, Cosh, Sin, Sinh, Tan  # noqa: E402
 from .random import _draw  # noqa: E402

@@ -15,6 +15,7 @@ with ``size`` the image's own height and width.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,10 +23,13 @@ import numpy as np
 
 from ._backend import ndarray, to_host
 from ._creation import from_numpy
+from ._interpolate import resize
 from ._tensor import Tensor
 from .random import _numpy_generator
 
-__all__ = ["Compose", "Lambda", "Normalize", "RandomCrop", "RandomHorizontalFlip", "ToTensor"]
+__all__ = [
+    "Compose", "InterpolationMode", "Lambda", "Normalize", "RandomCrop", "RandomHorizontalFlip", "Resize", "ToTensor",
+]
 
 
 def _unwrap(image: Any, who: str) -> tuple[ndarray, bool]:
@@ -211,3 +215,80 @@ class Lambda:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+class InterpolationMode(enum.Enum):
+    """How ``Resize`` computes new pixels (torchvision's names; BILINEAR and NEAREST are implemented)."""
+
+    NEAREST = "nearest"
+    BILINEAR = "bilinear"
+
+
+class Resize:
+    """Resize the image's last two axes (H, W), as torchvision's ``Resize`` on tensors.
+
+    Args:
+        size: (h, w) for an exact size; one int to scale the *smaller* edge to it, keeping the
+            aspect ratio (the other edge becomes int(size · long / short)).
+        interpolation: ``InterpolationMode.BILINEAR`` (default) or ``NEAREST`` (or their strings).
+        max_size: with an int ``size``, the longer edge is capped at this (then the shorter is
+            scaled down to match).
+        antialias: when shrinking with BILINEAR, average over the whole footprint of each output
+            pixel (torchvision's default, True) instead of sampling two neighbours.
+
+    The weights are PyTorch's ``interpolate(mode=..., align_corners=False, antialias=...)``;
+    see ``mytorch._interpolate`` for the formulas. uint8 images are resized in float32 and rounded.
+    """
+
+    def __init__(self, size: int | Sequence[int], interpolation: InterpolationMode | str = InterpolationMode.BILINEAR,
+                 max_size: int | None = None, antialias: bool = True) -> None:
+        if isinstance(interpolation, str):
+            try:
+                interpolation = InterpolationMode(interpolation.lower())
+            except ValueError:
+                raise ValueError(
+                    f"Resize: interpolation must be 'bilinear' or 'nearest', got {interpolation!r}"
+                ) from None
+        if not isinstance(interpolation, InterpolationMode):
+            raise TypeError(f"Resize: interpolation must be an InterpolationMode, got {interpolation!r}")
+        if isinstance(size, (int, np.integer)):
+            size = int(size)
+        elif len(size) in (1, 2):
+            size = tuple(int(v) for v in size)
+        else:
+            raise ValueError(f"Resize: size must be an int or a sequence of 1 or 2 ints, got {size}")
+        sizes = (size,) if isinstance(size, int) else size
+        if min(sizes) <= 0:
+            raise ValueError(f"Resize: size must be positive, got {size}")
+        if max_size is not None and not (isinstance(size, int) or len(size) == 1):
+            raise ValueError("Resize: max_size is only for an int size (the smaller edge)")
+        self.size = size
+        self.interpolation = interpolation
+        self.max_size = max_size
+        self.antialias = antialias
+
+    def _output_size(self, h: int, w: int) -> tuple[int, int]:
+        if isinstance(self.size, tuple) and len(self.size) == 2:
+            return self.size
+        requested = self.size if isinstance(self.size, int) else self.size[0]
+        short, long = (h, w) if h <= w else (w, h)
+        new_short, new_long = requested, int(requested * long / short)
+        if self.max_size is not None:
+            if self.max_size <= requested:
+                raise ValueError(f"Resize: max_size = {self.max_size} must be larger than size = {requested}")
+            if new_long > self.max_size:
+                new_short, new_long = int(self.max_size * new_short / new_long), self.max_size
+        return (new_short, new_long) if h <= w else (new_long, new_short)
+
+    def __call__(self, image: Any) -> Any:
+        array, is_tensor = _unwrap(image, "Resize")
+        size = self._output_size(*array.shape[-2:])
+        if size == tuple(array.shape[-2:]):
+            return image
+        mode = self.interpolation.value
+        out = resize(array, size, mode, self.antialias and mode == "bilinear")
+        return _wrap(np.ascontiguousarray(out), is_tensor)
+
+    def __repr__(self) -> str:
+        return (f"Resize(size={self.size}, interpolation={self.interpolation.value}, max_size={self.max_size}, "
+                f"antialias={self.antialias})")

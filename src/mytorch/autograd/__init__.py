@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import _tensor  # Tensor must exist before the engine and Function bind to it
 from .engine import run_backward, seed_gradients
 from .function import Function
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 
 
 def backward(tensors, grad_tensors=None, retain_graph: bool | None = None) -> None:

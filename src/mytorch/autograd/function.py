@@ -44,6 +44,9 @@ class Function:
     #   _shape, _dtype: the output's shape and dtype (every gradient arriving here is checked)
     #   _released: True once backward has freed what forward saved
     _released = False
+    # PyTorch's name for this op's node (``grad_fn.name()``, and what ``repr(tensor)`` shows); None
+    # means ``<ClassName>Backward0``, which already is PyTorch's name for most ops (MulBackward0, ...).
+    backward_name: str | None = None
     needs_input_grad: tuple = ()
     saved_tensors: tuple = ()
 
@@ -94,7 +97,11 @@ class Function:
 
     @classmethod
     def _name(cls) -> str:
-        return f"{cls.__name__}Backward"
+        return cls.backward_name or f"{cls.__name__}Backward0"
+
+    def name(self) -> str:
+        """The node's name as PyTorch prints it, e.g. ``"MulBackward0"`` or ``"AddmmBackward0"``."""
+        return self._name()
 
     def __repr__(self) -> str:
         return f"<{self._name()}>"

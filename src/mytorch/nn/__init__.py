@@ -14,6 +14,7 @@ from .modules import (
     Identity,
     L1Loss,
     LayerNorm,
+    LazyLinear,
     LeakyReLU,
     Linear,
     LogSoftmax,

@@ -272,6 +272,8 @@ def _select_backward(ctx, grad, wins):
 class Clamp(Function):
     """out = min(max(x, lo), hi);  dx = g where lo ≤ x ≤ hi, else 0."""
 
+    backward_name = "ClampBackward1"
+
     @staticmethod
     def forward(ctx, x, lo=None, hi=None):
         ctx.save_for_backward(x)
@@ -312,6 +314,8 @@ class Where(Function):
 
 class Cast(Function):
     """out = x converted to another float dtype;  dx = g converted back."""
+
+    backward_name = "ToCopyBackward0"
 
     @staticmethod
     def forward(ctx, x, dtype):

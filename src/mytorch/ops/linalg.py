@@ -14,6 +14,8 @@ class MatMul(Function):
     the result; backward restores that axis on g, then unbroadcasts over batch dimensions.
     """
 
+    backward_name = "MmBackward0"
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)

@@ -79,6 +79,8 @@ class LogSumExp(Function):
     not finite).
     """
 
+    backward_name = "LogsumexpBackward0"
+
     @staticmethod
     def forward(ctx, x, axes=None, keepdims=False):
         m = x.max(axis=axes, keepdims=True)

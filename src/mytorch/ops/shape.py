@@ -15,6 +15,8 @@ from ._util import unbroadcast
 class Reshape(Function):
     """out = x viewed with a new shape;  dx = g reshaped back."""
 
+    backward_name = "ViewBackward0"
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
@@ -58,6 +60,8 @@ class GetItem(Function):
     scatter is a plain assignment; advanced keys (integer arrays, masks) may repeat an index and
     use ``add.at``, which accumulates repeated positions.
     """
+
+    backward_name = "IndexBackward0"
 
     @staticmethod
     def forward(ctx, x, key, basic):

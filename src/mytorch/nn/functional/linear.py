@@ -17,6 +17,8 @@ class LinearFunction(Function):
     single 2-D matrix product whatever the leading shape, and nothing needs unbroadcasting.
     """
 
+    backward_name = "AddmmBackward0"
+
     @staticmethod
     def forward(ctx, x, weight, bias):
         need_x, need_w, _ = ctx.needs_input_grad

@@ -59,6 +59,8 @@ class CrossEntropyFunction(Function):
         dℓ_n/dx_n = (1 − ε)·w_{t_n}·(q_n − e_{t_n}) + (ε/C)·(W·q_n − w)
     """
 
+    backward_name = "NllLossBackward0"
+
     @staticmethod
     def forward(ctx, x, *, target, weight, ignore_index, reduction, label_smoothing):
         n, classes = x.shape
@@ -228,6 +230,8 @@ class BinaryCrossEntropyFunction(Function):
     """ℓ = −w·(y·log x + (1 − y)·log(1 − x)), each log clamped at −100 (PyTorch's rule);
     dx = w·(x − y) / max(x(1 − x), 1e-12)."""
 
+    backward_name = "BinaryCrossEntropyBackward0"
+
     @staticmethod
     def forward(ctx, x, y, weight):
         with xp.errstate(divide="ignore"):
@@ -274,6 +278,8 @@ class BinaryCrossEntropyWithLogitsFunction(Function):
         ℓ = w·((1 − y)·x + L·(log(1 + e^(−|x|)) + max(−x, 0)))
         dx = w·(L·σ(x) − p·y)
     """
+
+    backward_name = "BinaryCrossEntropyWithLogitsBackward0"
 
     @staticmethod
     def forward(ctx, x, y, weight, pos_weight):

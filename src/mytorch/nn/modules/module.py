@@ -252,6 +252,10 @@ class Module:
         """
         if not hasattr(state_dict, "keys"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}")
+        for owner, module in self.named_modules(remove_duplicate=False):
+            lazy = getattr(module, "_materialize_from_state", None)
+            if lazy is not None:  # a Lazy* module takes its shapes from the saved tensors first
+                lazy(state_dict, owner + "." if owner else "")
         expected = dict(self._state_tensors())
         missing = [k for k in expected if k not in state_dict]
         unexpected = [k for k in state_dict if k not in expected]
