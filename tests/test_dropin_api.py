@@ -147,7 +147,8 @@ def test_scatter_with_an_index_smaller_than_src():
     x, src = rng.standard_normal((3, 4)), rng.standard_normal((3, 5))
     idx = np.array([[0, 3], [2, 1], [1, 0]])
     ours = mytorch.tensor(x).scatter(1, mytorch.tensor(idx), mytorch.tensor(src))
-    np.testing.assert_array_equal(ours.numpy(), torch.tensor(x).scatter(1, torch.tensor(idx), torch.tensor(src)).numpy())
+    theirs = torch.tensor(x).scatter(1, torch.tensor(idx), torch.tensor(src))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
     xs = [mytorch.tensor(x, requires_grad=True), mytorch.tensor(src, requires_grad=True)]
     assert gradcheck(lambda a, s: a.scatter(1, mytorch.tensor(idx), s), xs)
     assert gradcheck(lambda a, s: a.scatter_add(1, mytorch.tensor(idx), s), xs)
