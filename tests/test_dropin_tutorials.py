@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+import mytorch
+
 SCRIPTS = Path(__file__).parent / "dropin"
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 NO_DATA = ["tensors", "build_model", "autograd_tutorial", "save_load"]
@@ -25,7 +27,10 @@ def _run(name: str, workdir: Path) -> subprocess.CompletedProcess:
     raw.mkdir(parents=True)
     for f in FASHION.glob("*.gz"):
         (raw / f.name).symlink_to(f)
-    env = {**os.environ, "DROPIN_MAX_BATCHES": "3", "MPLBACKEND": "Agg"}
+    # the scripts run elsewhere, so a relative PYTHONPATH=src would miss: name this mytorch's folder
+    source = str(Path(mytorch.__file__).resolve().parents[1])
+    path = os.pathsep.join([source, *filter(None, [os.environ.get("PYTHONPATH")])])
+    env = {**os.environ, "PYTHONPATH": path, "DROPIN_MAX_BATCHES": "3", "MPLBACKEND": "Agg"}
     return subprocess.run([sys.executable, str(SCRIPTS / f"{name}.py")], cwd=workdir, env=env,
                           capture_output=True, text=True, timeout=300)
 
