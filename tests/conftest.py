@@ -54,7 +54,7 @@ def assert_close(actual, expected, dtype=np.float64, what: str = "", reference=N
 
 
 def same_dtype(mt_dtype, torch_dtype) -> bool:
-    return f"torch.{mt_dtype}" == str(torch_dtype)
+    return str(mt_dtype).removeprefix("mytorch.") == str(torch_dtype).removeprefix("torch.")
 
 
 @pytest.fixture

@@ -284,3 +284,27 @@ def test_format_of_tensors_follows_torch():
     assert f"{mytorch.tensor([1.5, 2.0])}" == "tensor([1.5000, 2.0000])"
     with pytest.raises(TypeError, match="unsupported format string"):
         f"{mytorch.tensor([1.5]):.2f}"
+
+
+def test_dtypes_print_as_torch_and_stand_for_numpy_dtypes():
+    import copy
+    import pickle
+
+    t = mytorch.zeros(2, dtype=mytorch.float64)
+    assert repr(t.dtype) == str(t.dtype) == "mytorch.float64" and f"{mytorch.int64}" == "mytorch.int64"
+    assert str(mytorch.get_default_dtype()) == "mytorch.float32" and mytorch.float == mytorch.float32
+    assert t.dtype == mytorch.float64 == np.float64 == np.dtype("float64") and t.dtype != mytorch.float32
+    assert np.dtype(mytorch.float16) == np.float16 and np.zeros(1).astype(mytorch.int32).dtype == np.int32
+    assert {np.dtype("float32"): "x"}[mytorch.float32] == "x" and mytorch.float32 in {np.dtype("float32")}
+    assert t.dtype.is_floating_point and not mytorch.int64.is_floating_point and t.dtype.itemsize == 8
+    assert t.dtype.kind == "f" and t.numpy().dtype == np.float64
+    assert pickle.loads(pickle.dumps(mytorch.int16)) is mytorch.int16 and copy.deepcopy(mytorch.bool) is mytorch.bool
+    assert repr(mytorch.ones(2, dtype=mytorch.float64)) == "tensor([1., 1.], dtype=mytorch.float64)"
+
+
+def test_dtypes_round_trip_through_pt_files(tmp_path):
+    mytorch.save({"dtype": mytorch.float64, "device": mytorch.device("cpu")}, tmp_path / "d.pt")
+    theirs = torch.load(tmp_path / "d.pt")
+    assert theirs == {"dtype": torch.float64, "device": torch.device("cpu")}
+    torch.save({"dtype": torch.int64}, tmp_path / "t.pt")
+    assert mytorch.load(tmp_path / "t.pt")["dtype"] is mytorch.int64

@@ -16,7 +16,7 @@ import mytorch
     ids=repr,
 )
 def test_tensor_dtype_inference_matches_torch(data):
-    assert f"torch.{mytorch.tensor(data).dtype}" == str(torch.tensor(data).dtype)
+    assert str(mytorch.tensor(data).dtype).replace("mytorch.", "torch.") == str(torch.tensor(data).dtype)
     np.testing.assert_array_equal(mytorch.tensor(data).numpy(), torch.tensor(data).numpy())
 
 

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from . import accelerator, autograd, backends, cuda, datasets, models, nn, optim, train, transforms, utils
+from . import _dtype, accelerator, autograd, backends, cuda, datasets, models, nn, optim, train, transforms, utils
 from ._creation import (
     arange,
     as_tensor,
@@ -34,20 +34,7 @@ from ._creation import (
     zeros_like,
 )
 from ._device import device
-from ._dtype import (
-    bool_,
-    float16,
-    float32,
-    float64,
-    get_default_dtype,
-    int8,
-    int16,
-    int32,
-    int64,
-    is_floating_point,
-    set_default_dtype,
-    uint8,
-)
+from ._dtype import dtype, get_default_dtype, is_floating_point, set_default_dtype
 from ._functional import (
     abs,
     acos,
@@ -125,7 +112,11 @@ from .autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 
-# PyTorch's dtype aliases (they shadow builtins only inside this namespace, as in torch).
+# The public dtypes (``mytorch.dtype`` objects, printed as ``mytorch.float32``) and PyTorch's
+# aliases for them (they shadow builtins only inside this namespace, as in torch).
+float16, float32, float64 = _dtype.public("float16"), _dtype.public("float32"), _dtype.public("float64")
+uint8, int8, int16 = _dtype.public("uint8"), _dtype.public("int8"), _dtype.public("int16")
+int32, int64, bool_ = _dtype.public("int32"), _dtype.public("int64"), _dtype.public("bool")
 bool = bool_  # noqa: A001
 float = float32  # noqa: A001
 double = float64

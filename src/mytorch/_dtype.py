@@ -1,8 +1,10 @@
 """Dtypes and the promotion rules mytorch shares with PyTorch.
 
-mytorch dtypes *are* NumPy dtypes (``mytorch.float32 is numpy.dtype('float32')``), so arrays
-and tensors compare and convert without a translation table. What differs from NumPy is
-promotion, which follows PyTorch:
+Arrays hold NumPy dtypes. The public dtypes (``mytorch.float32``, ``tensor.dtype``) are
+``mytorch.dtype`` objects that print as PyTorch's do (``mytorch.float32``) and stand for their
+NumPy dtype everywhere: they compare equal to it (``mytorch.float32 == numpy.float32``), hash
+alike, and NumPy accepts them as dtypes (``arr.astype(mytorch.float64)``), so arrays and tensors
+convert without a translation table. What differs from NumPy is promotion, which follows PyTorch:
 
 * a Python scalar never changes a tensor's dtype (``float32 * 0.5`` stays float32);
 * a float tensor combined with an integer or bool tensor takes the float tensor's dtype
@@ -28,9 +30,71 @@ _SUPPORTED = {float16, float32, float64, uint8, int8, int16, int32, int64, bool_
 _default_float = float32
 
 
-def get_default_dtype() -> np.dtype:
+class dtype:  # noqa: N801  (PyTorch's name)
+    """A tensor element type as PyTorch shows it (``mytorch.float32``), standing for a NumPy dtype.
+
+    It equals and hashes as its NumPy dtype, NumPy reads it as that dtype (through the ``dtype``
+    attribute), and other attributes (``kind``, ``itemsize``, ``name`` ...) are the NumPy dtype's.
+    """
+
+    __slots__ = ("_np",)
+
+    def __init__(self, np_dtype) -> None:
+        self._np = np.dtype(np_dtype)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype (NumPy converts any object with a ``dtype`` attribute through it)."""
+        return self._np
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self._np.kind == "f"
+
+    @property
+    def is_signed(self) -> bool:
+        return self._np.kind in "fi"
+
+    @property
+    def itemsize(self) -> int:
+        return self._np.itemsize
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name == "_np":
+            raise AttributeError(name)
+        return getattr(self._np, name)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, dtype):
+            return self._np == other._np
+        try:
+            return self._np == np.dtype(other)
+        except TypeError:
+            return False
+
+    def __hash__(self) -> int:
+        return hash(self._np)
+
+    def __repr__(self) -> str:
+        return f"mytorch.{self._np.name}"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return (public, (self._np.name,))
+
+
+_PUBLIC = {d: dtype(d) for d in _SUPPORTED}
+
+
+def public(d) -> dtype:
+    """The ``mytorch.dtype`` of a NumPy dtype (or anything ``numpy.dtype`` accepts)."""
+    return _PUBLIC[np.dtype(d)]
+
+
+def get_default_dtype() -> dtype:
     """The dtype given to Python floats and float factories (``zeros``, ``rand`` ...)."""
-    return _default_float
+    return _PUBLIC[_default_float]
 
 
 def set_default_dtype(dtype) -> None:
@@ -38,7 +102,7 @@ def set_default_dtype(dtype) -> None:
     global _default_float
     d = np.dtype(dtype)
     if d not in (float32, float64):
-        raise TypeError(f"only float32 and float64 can be the default dtype, got {d}")
+        raise TypeError(f"only float32 and float64 can be the default dtype, got {public(d)}")
     _default_float = d
 
 

@@ -56,8 +56,9 @@ class Tensor:
         return Size(self._data.shape)
 
     @property
-    def dtype(self):
-        return self._data.dtype
+    def dtype(self) -> _dtype.dtype:
+        """The element type, e.g. ``mytorch.float32`` (equal to NumPy's float32; see ``_dtype``)."""
+        return _dtype._PUBLIC[self._data.dtype]
 
     @property
     def ndim(self) -> int:

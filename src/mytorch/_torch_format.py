@@ -15,8 +15,8 @@ entry names)::
 
 ``dump_plain`` writes that pickle with its own small opcode writer (so the file names PyTorch's
 globals without importing PyTorch) and accepts only what ``torch.load(weights_only=True)``
-accepts: tensors, dicts (also OrderedDict), lists, tuples, str, int, float, bool, None, Size and
-device. ``dump_objects`` pickles anything (a whole Module) with the standard pickler, tensors
+accepts: tensors, dicts (also OrderedDict), lists, tuples, str, int, float, bool, None, Size,
+device and dtype. ``dump_objects`` pickles anything (a whole Module) with the standard pickler, tensors
 still stored beside the pickle; only ``load(weights_only=False)`` reads those back.
 
 ``load_archive`` reads both through ``_Unpickler``. With ``weights_only`` it admits a fixed list of
@@ -139,6 +139,8 @@ class _PlainWriter:
             w(op.BINUNICODE + struct.pack("<I", len(data)) + data)
         elif isinstance(obj, Tensor):
             self._tensor(obj, where)
+        elif isinstance(obj, _dtype.dtype):
+            self._global("torch", obj.name)  # torch.float32 etc. are globals PyTorch's loader admits
         elif isinstance(obj, device):
             self._global("torch", "device")
             self._save(str(obj), where)
@@ -425,7 +427,7 @@ def _torch_globals() -> dict[tuple[str, str], Any]:
     for name, dt in _STORAGE_DTYPES.items():
         admitted[("torch", name)] = _StorageType(dt)
     for name, dt in _DTYPE_NAMES.items():
-        admitted[("torch", name)] = dt
+        admitted[("torch", name)] = _dtype.public(dt)
     return admitted
 
 
