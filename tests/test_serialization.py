@@ -275,8 +275,10 @@ def test_format_is_told_by_content_not_suffix(tmp_path):
     mytorch.save({"w": mytorch.zeros(2)}, tmp_path / "b.pt")
     os.rename(tmp_path / "b.pt", tmp_path / "b.bin")
     assert mytorch.load(tmp_path / "b.bin")["w"].tolist() == [0.0, 0.0]
+    mytorch.save({"w": mytorch.zeros(2)}, tmp_path / "c.pt", metadata={"a": "b"})  # metadata: safetensors
+    assert mytorch.serialization.load_arrays(tmp_path / "c.pt")[1] == {"a": "b"}
     with pytest.raises(TypeError, match="metadata= is stored only in safetensors"):
-        mytorch.save({"w": mytorch.zeros(2)}, tmp_path / "c.pt", metadata={"a": "b"})
+        mytorch.save({"w": mytorch.zeros(2)}, io.BytesIO(), metadata={"a": "b"})
 
 
 def test_files_get_the_umask_mode_and_writes_are_atomic(tmp_path):

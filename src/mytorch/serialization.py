@@ -3,8 +3,8 @@
 ``save(obj, f)`` writes PyTorch's own zip format (see ``_torch_format``), so real
 ``torch.load(f)`` -- with its default ``weights_only=True`` -- reads tensors, state_dicts,
 optimizer state_dicts and checkpoints (nested dicts/lists/tuples of tensors, numbers, strings,
-None). A path ending in ``.safetensors`` gets the safetensors format instead (a flat dict of
-tensors plus a str → str ``metadata`` header, no pickle at all). Any other object, a whole
+None). A path ending in ``.safetensors`` (or a save with ``metadata=``) gets the safetensors
+format instead (a flat dict of tensors plus a str → str ``metadata`` header, no pickle at all). Any other object, a whole
 ``Module`` for instance, is pickled as PyTorch pickles it: that file loads only with
 ``load(f, weights_only=False)``, which runs ordinary pickle -- unsafe for files you did not
 write yourself, exactly as in PyTorch.
@@ -130,15 +130,15 @@ def save(obj: Any, f: str | os.PathLike | IO[bytes], metadata: Mapping[str, str]
     Tensors, state_dicts and nested dicts/lists/tuples of tensors, numbers, strings and None are
     written in PyTorch's zip format, readable by ``torch.load`` (``weights_only=True``) and
     ``mytorch.load``. Other objects (a whole Module) are pickled; they load only with
-    ``weights_only=False``. A path ending in ``.safetensors`` is written as safetensors (a dict of
-    tensors; ``metadata`` is its str → str header, accepted only for that format).
+    ``weights_only=False``. A path ending in ``.safetensors``, or a save with ``metadata``, is
+    written as safetensors (a dict of tensors; ``metadata`` is its str → str header).
     """
     is_path = isinstance(f, (str, os.PathLike))
-    if is_path and str(f).endswith(".safetensors"):
-        save_safetensors(obj, f, metadata)
+    if is_path and (str(f).endswith(".safetensors") or metadata is not None):
+        save_safetensors(obj, f, metadata)  # (train.save_checkpoint passes metadata, whatever the suffix)
         return
     if metadata is not None:
-        raise TypeError("save: metadata= is stored only in safetensors files (a path ending in .safetensors)")
+        raise TypeError("save: metadata= is stored only in safetensors files, which are written to paths")
     try:
         data = dump_plain(obj)
     except _NotPlainError:
