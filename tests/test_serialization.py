@@ -251,6 +251,21 @@ def test_a_malicious_pt_file_does_not_run_code(tmp_path):
     assert not marker.exists()
 
 
+def test_a_pt_file_cannot_modify_what_it_may_name(tmp_path):
+    """BUILD sets attributes on the object before it: it must not reach the shared admitted objects."""
+    targets = [b"ctorch\nfloat32\n", b"ctorch\nFloatStorage\n", b"ctorch._utils\n_rebuild_tensor_v2\n",
+               b"ctorch\ndevice\n", b"ccollections\nOrderedDict\n"]
+    for i, target in enumerate(targets):
+        # target, then BUILD with (None, {"_np": 1}): setattr(target, "_np", 1) if it were allowed
+        payload = b"\x80\x02" + target + b"N}X\x03\x00\x00\x00_npK\x01s\x86b."
+        _zip_with_pickle(tmp_path / f"tamper{i}.pt", payload)
+        with pytest.raises((pickle.UnpicklingError, TypeError), match="modif|attribute|immutable"):
+            mytorch.load(tmp_path / f"tamper{i}.pt")
+    assert str(mytorch.float32) == "mytorch.float32" and mytorch.zeros(1).dtype == mytorch.float32
+    torch.save({"w": torch.ones(2)}, tmp_path / "ok.pt")
+    assert mytorch.load(tmp_path / "ok.pt")["w"].tolist() == [1.0, 1.0]
+
+
 def test_damaged_files_give_clear_errors(tmp_path):
     mytorch.save({"w": mytorch.ones(1000)}, tmp_path / "good.pt")
     data = (tmp_path / "good.pt").read_bytes()

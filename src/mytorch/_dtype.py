@@ -83,6 +83,9 @@ class dtype:  # noqa: N801  (PyTorch's name)
     def __reduce__(self):
         return (public, (self._np.name,))
 
+    def __setstate__(self, state) -> None:  # a dtype is a constant: no pickle may change it
+        raise TypeError(f"{self} cannot be modified")
+
 
 _PUBLIC = {d: dtype(d) for d in _SUPPORTED}
 

@@ -343,6 +343,9 @@ class _StorageType:
     def __init__(self, dtype: np.dtype) -> None:
         self.dtype = dtype
 
+    def __setstate__(self, state: Any) -> None:
+        raise pickle.UnpicklingError("the file tries to modify a storage type")
+
 
 class _Storage:
     """A flat array of one storage entry; tensors are strided views of it (then copied)."""
@@ -413,14 +416,33 @@ def _make_size(values=()):
     return Size(values)
 
 
+class _Admitted:
+    """A function or class a file may call, behind a wrapper that the pickle BUILD opcode cannot change.
+
+    (BUILD sets attributes on the object before it; on a bare Python function or class that would
+    let a file rewire it for the rest of the process.)
+    """
+
+    __slots__ = ("_fn",)
+
+    def __init__(self, fn) -> None:
+        self._fn = fn
+
+    def __call__(self, *args: Any) -> Any:
+        return self._fn(*args)
+
+    def __setstate__(self, state: Any) -> None:
+        raise pickle.UnpicklingError(f"the file tries to modify {self._fn.__name__}")
+
+
 def _torch_globals() -> dict[tuple[str, str], Any]:
     admitted: dict[tuple[str, str], Any] = {
-        ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
-        ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
-        ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
-        ("collections", "OrderedDict"): OrderedDict,
-        ("torch", "Size"): _make_size,
-        ("torch", "device"): device,
+        ("torch._utils", "_rebuild_tensor_v2"): _Admitted(_rebuild_tensor_v2),
+        ("torch._utils", "_rebuild_parameter"): _Admitted(_rebuild_parameter),
+        ("torch._utils", "_rebuild_parameter_with_state"): _Admitted(_rebuild_parameter),
+        ("collections", "OrderedDict"): OrderedDict,  # builtin types cannot be modified by BUILD
+        ("torch", "Size"): _Admitted(_make_size),
+        ("torch", "device"): _Admitted(device),
         ("builtins", "set"): set,
         ("builtins", "frozenset"): frozenset,
     }
@@ -445,7 +467,7 @@ class _Unpickler(pickle.Unpickler):
         if found is not None:
             return found
         if (module, name) == ("mytorch._torch_format", "_rebuild_object_tensor") and not self.weights_only:
-            return _rebuild_object_tensor
+            return _Admitted(_rebuild_object_tensor)
         if module == "torch" and name in _UNSUPPORTED_STORAGES:
             raise pickle.UnpicklingError(f"{self.archive.where}: tensors stored as torch.{name} are not supported")
         if self.weights_only:
@@ -526,7 +548,9 @@ def load_archive(data: bytes, where: str, weights_only: bool = True) -> Any:
     archive = _Archive(data, where)
     try:
         return archive.load(weights_only)
-    except pickle.UnpicklingError:
-        raise
+    except pickle.UnpicklingError as e:
+        if str(e).startswith(where):
+            raise
+        raise pickle.UnpicklingError(f"{where}: {e}") from None
     except (EOFError, struct.error, ValueError, TypeError, IndexError, KeyError, AttributeError) as e:
         raise pickle.UnpicklingError(f"{where}: the pickled data is damaged ({type(e).__name__}: {e})") from None

@@ -4,10 +4,10 @@
 ``torch.load(f)`` -- with its default ``weights_only=True`` -- reads tensors, state_dicts,
 optimizer state_dicts and checkpoints (nested dicts/lists/tuples of tensors, numbers, strings,
 None). A path ending in ``.safetensors`` (or a save with ``metadata=``) gets the safetensors
-format instead (a flat dict of tensors plus a str → str ``metadata`` header, no pickle at all). Any other object, a whole
-``Module`` for instance, is pickled as PyTorch pickles it: that file loads only with
-``load(f, weights_only=False)``, which runs ordinary pickle -- unsafe for files you did not
-write yourself, exactly as in PyTorch.
+format instead: a flat dict of tensors plus a str → str ``metadata`` header, no pickle at all.
+Any other object, a whole ``Module`` for instance, is pickled as PyTorch pickles it: that file
+loads only with ``load(f, weights_only=False)``, which runs ordinary pickle -- unsafe for files
+you did not write yourself, exactly as in PyTorch.
 
 ``load(f)`` recognises the format from the bytes, never from the suffix: a PyTorch zip archive
 (written by PyTorch or by mytorch), or a safetensors file. Tensors come back as mytorch tensors,
