@@ -33,6 +33,12 @@ class ModuleInfo:
         return out
 
 
+def _materialized(lib, module, shape):
+    """A Lazy* module after its first call (which fixes its shapes), as the state copy needs."""
+    module(lib.zeros(*shape))
+    return module
+
+
 def _int_targets(shape, classes, ignore=None):
     def make(rng, dtype):
         t = rng.integers(0, classes, shape)
@@ -65,6 +71,9 @@ MODULES: list[ModuleInfo] = [
     ModuleInfo("Linear_no_bias", lambda lib: lib.nn.Linear(5, 3, bias=False)),
     ModuleInfo("Linear_3d_input", lambda lib: lib.nn.Linear(5, 2), ((2, 3, 5),)),
     ModuleInfo("Linear_1d_input", lambda lib: lib.nn.Linear(5, 2), ((5,),)),
+    ModuleInfo("LazyLinear", lambda lib: _materialized(lib, lib.nn.LazyLinear(3), (2, 5))),
+    ModuleInfo("LazyLinear_in_sequential", lambda lib: _materialized(lib, lib.nn.Sequential(
+        lib.nn.LazyLinear(4), lib.nn.Tanh(), lib.nn.LazyLinear(3, bias=False)), (1, 5))),
     ModuleInfo("Flatten", lambda lib: lib.nn.Flatten(), ((2, 3, 4),)),
     ModuleInfo("Flatten_range", lambda lib: lib.nn.Flatten(0, 1), ((2, 3, 4),)),
     ModuleInfo("Identity", lambda lib: lib.nn.Identity()),

@@ -281,6 +281,10 @@ def test_damaged_files_give_clear_errors(tmp_path):
         mytorch.load(tmp_path / "short.pt")
     with pytest.raises(FileNotFoundError, match="no such file"):
         mytorch.load(tmp_path / "missing.pt")
+    with zipfile.ZipFile(tmp_path / "bomb.pt", "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("archive/data.pkl", bytes(10_000_000))  # 10 MB of zeros deflate to ~10 kB
+    with pytest.raises(ValueError, match="inflates 10000000 bytes from .*refused"):
+        mytorch.load(tmp_path / "bomb.pt")
 
 
 def test_format_is_told_by_content_not_suffix(tmp_path):

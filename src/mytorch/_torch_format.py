@@ -496,10 +496,10 @@ class _Unpickler(pickle.Unpickler):
 class _Archive:
     """The entries of one PyTorch zip archive (every entry under one top folder)."""
 
-    def __init__(self, data: bytes, where: str) -> None:
+    def __init__(self, source: bytes | str, where: str) -> None:
         self.where = where
         try:
-            self.zf = zipfile.ZipFile(io.BytesIO(data))
+            self.zf = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
             names = self.zf.namelist()
         except (zipfile.BadZipFile, OSError, EOFError) as e:
             raise FormatError(f"{where} is not a valid PyTorch zip archive: {e}") from None
@@ -513,9 +513,18 @@ class _Archive:
             raise FormatError(f"{where}: unknown byteorder {order!r}")
         self.byteorder = "<" if order in (None, b"little") else ">"
 
-    def _read(self, name: str, required: bool = True) -> bytes | None:
+    def _read(self, name: str, required: bool = True, size: int | None = None) -> bytes | None:
+        """An entry's bytes; ``size`` (when known) is checked before anything is read or inflated."""
         try:
-            return self.zf.read(self.prefix + name)
+            info = self.zf.getinfo(self.prefix + name)
+            if size is not None and info.file_size != size:
+                raise pickle.UnpicklingError(
+                    f"{self.where}: entry {info.filename} holds {info.file_size} bytes, expected {size}"
+                )
+            if info.compress_type != zipfile.ZIP_STORED and info.file_size > 100 * max(info.compress_size, 1024):
+                raise FormatError(f"{self.where}: entry {info.filename} inflates {info.file_size} bytes from "
+                                  f"{info.compress_size}: refused (PyTorch stores its entries uncompressed)")
+            return self.zf.read(info)
         except KeyError:
             if required:
                 raise FormatError(f"{self.where}: the archive has no entry {self.prefix + name}") from None
@@ -531,11 +540,15 @@ class _Archive:
             return cached
         if "/" in key or key.startswith("."):
             raise pickle.UnpicklingError(f"{self.where}: invalid storage key {key!r}")
-        raw = self._read(f"data/{key}")
-        if numel < 0 or len(raw) != numel * dt.itemsize:
+        if numel < 0:
+            raise pickle.UnpicklingError(f"{self.where}: storage {key} declares {numel} elements")
+        try:
+            raw = self._read(f"data/{key}", size=numel * dt.itemsize)
+        except pickle.UnpicklingError:
+            found = self.zf.getinfo(f"{self.prefix}data/{key}").file_size
             raise pickle.UnpicklingError(
-                f"{self.where}: storage {key} holds {len(raw)} bytes, but {numel} elements of {dt} were declared"
-            )
+                f"{self.where}: storage {key} holds {found} bytes, but {numel} elements of {dt} were declared"
+            ) from None
         s = self._cache[key] = _Storage(np.frombuffer(raw, dtype=dt.newbyteorder(self.byteorder)))
         return s
 
@@ -543,11 +556,12 @@ class _Archive:
         return _Unpickler(io.BytesIO(self._read("data.pkl")), self, weights_only).load()
 
 
-def load_archive(data: bytes, where: str, weights_only: bool = True) -> Any:
-    """The object stored in PyTorch zip-archive bytes (``where`` names the file in errors)."""
-    archive = _Archive(data, where)
+def load_archive(source: bytes | str, where: str, weights_only: bool = True) -> Any:
+    """The object stored in a PyTorch zip archive, given as bytes or a path (``where`` names it in errors)."""
+    archive = _Archive(source, where)
     try:
-        return archive.load(weights_only)
+        with archive.zf:
+            return archive.load(weights_only)
     except pickle.UnpicklingError as e:
         if str(e).startswith(where):
             raise

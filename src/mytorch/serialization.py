@@ -181,6 +181,10 @@ def load(f: str | os.PathLike | IO[bytes], map_location: Any = None, weights_onl
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {path}")
         where = str(path)
+        with open(path, "rb") as fh:
+            head = fh.read(len(_LEGACY_MAGIC))
+        if head.startswith(_ZIP_MAGIC):  # read by zipfile from the file itself, entry by entry
+            return load_archive(str(path), where, weights_only=weights_only)
         data = path.read_bytes()
     elif hasattr(f, "read"):
         where = getattr(f, "name", None) or "the file object"
