@@ -562,6 +562,8 @@ def load_archive(source: bytes | str, where: str, weights_only: bool = True) -> 
     try:
         with archive.zf:
             return archive.load(weights_only)
+    except FormatError:
+        raise
     except pickle.UnpicklingError as e:
         if str(e).startswith(where):
             raise
