@@ -267,7 +267,10 @@ def test_shapes_print_as_size_and_grad_fn_names_follow_torch():
         (lambda m, a, b: m.nn.functional.linear(a, b, m.zeros(4))), (lambda m, a, b: a.exp()),
         (lambda m, a, b: m.nn.functional.cross_entropy(a, m.tensor([0, 2]))), (lambda m, a, b: a.clamp(0, 1)),
         (lambda m, a, b: a.sin()), (lambda m, a, b: a.mean()), (lambda m, a, b: a.relu()), (lambda m, a, b: a / 2),
-        (lambda m, a, b: a.double()), (lambda m, a, b: a.view(6)),
+        (lambda m, a, b: a.double()), (lambda m, a, b: a.view(6)), (lambda m, a, b: a[:, 0]),
+        (lambda m, a, b: a[1:]), (lambda m, a, b: a[0, 1:]), (lambda m, a, b: a[m.tensor([0, 0])]),
+        (lambda m, a, b: a.unsqueeze(0)), (lambda m, a, b: a.unsqueeze(0).squeeze(0)), (lambda m, a, b: a.t()),
+        (lambda m, a, b: a.transpose(0, 1)), (lambda m, a, b: a.permute(1, 0)), (lambda m, a, b: a.expand(4, 2, 3)),
     ]
     for f in cases:
         ours, theirs = f(mytorch, x, w).grad_fn.name(), f(torch, tx, tw).grad_fn.name()

@@ -630,12 +630,12 @@ class Tensor:
         dims = list(range(n))
         a, b = _normalize_dim(dim0, n), _normalize_dim(dim1, n)
         dims[a], dims[b] = dims[b], dims[a]
-        return Permute.apply(self, dims=tuple(dims))
+        return Transpose.apply(self, dims=tuple(dims))
 
     def t(self) -> Tensor:
         if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
-        return self.transpose(0, -1)
+        return self if self._data.ndim < 2 else MatrixTranspose.apply(self, dims=(1, 0))
 
     @property
     def T(self) -> Tensor:
@@ -672,7 +672,7 @@ class Tensor:
     def unsqueeze(self, dim: builtins.int) -> Tensor:
         shape = list(self._data.shape)
         shape.insert(_normalize_dim(dim, len(shape) + 1), 1)
-        return Reshape.apply(self, shape=tuple(shape))
+        return Unsqueeze.apply(self, shape=tuple(shape))
 
     def squeeze(self, dim=None) -> Tensor:
         shape = self._data.shape
@@ -683,7 +683,7 @@ class Tensor:
             dims = {d for d in dims if shape and shape[d] == 1}  # squeezing a size-n dim is a no-op
         if not dims:
             return self
-        return Reshape.apply(self, shape=tuple(s for i, s in enumerate(shape) if i not in dims))
+        return Squeeze.apply(self, shape=tuple(s for i, s in enumerate(shape) if i not in dims))
 
     def expand(self, *sizes) -> Tensor:
         sizes = _shape_arg(sizes)
@@ -794,7 +794,7 @@ class Tensor:
     def __getitem__(self, key) -> Tensor:
         key, basic = _index_key(key)
         try:
-            return GetItem.apply(self, key=key, basic=basic)
+            return index_op(key, basic).apply(self, key=key, basic=basic)
         except IndexError as e:
             raise IndexError(f"{e} (indexing a tensor of shape {tuple(self.shape)})") from None
 
@@ -1078,6 +1078,16 @@ from .ops.elementwise import (  # noqa: E402
 from .ops.linalg import MatMul  # noqa: E402
 from .ops.reduce import Amax, Amin, LogSumExp, Mean, Sum, argmax, argmin  # noqa: E402
 from .ops.scatter import Scatter, ScatterAdd, check_index, scatter_positions  # noqa: E402
-from .ops.shape import Expand, Gather, GetItem, Permute, Reshape  # noqa: E402
+from .ops.shape import (  # noqa: E402
+    Expand,
+    Gather,
+    MatrixTranspose,
+    Permute,
+    Reshape,
+    Squeeze,
+    Transpose,
+    Unsqueeze,
+    index_op,
+)
 from .ops.trig import Acos, Asin, Atan, Cos, Cosh, Sin, Sinh, Tan  # noqa: E402
 from .random import _draw  # noqa: E402

@@ -109,3 +109,41 @@ class Cat(Function):
     @staticmethod
     def backward(ctx, grad):
         return tuple(xp.split(grad, ctx.bounds, axis=ctx.dim))
+
+
+# The same ops under the names PyTorch gives their nodes (``grad_fn``): one subclass per name, no
+# new math.
+class Unsqueeze(Reshape):
+    backward_name = "UnsqueezeBackward0"
+
+
+class Squeeze(Reshape):
+    backward_name = "SqueezeBackward1"
+
+
+class Transpose(Permute):
+    backward_name = "TransposeBackward0"
+
+
+class MatrixTranspose(Permute):
+    backward_name = "TBackward0"
+
+
+class Select(GetItem):
+    backward_name = "SelectBackward0"
+
+
+class Slice(GetItem):
+    backward_name = "SliceBackward0"
+
+
+def index_op(key, basic: bool) -> type[GetItem]:
+    """The node type of ``x[key]``: PyTorch names it after the last index it applies."""
+    if not basic:
+        return GetItem
+    for k in reversed(key if isinstance(key, tuple) else (key,)):
+        if isinstance(k, int):
+            return Select
+        if isinstance(k, slice) and k != slice(None):
+            return Slice
+    return GetItem
