@@ -122,10 +122,12 @@ def test_mytorch_loads_what_torch_saves(tmp_path):
 
 def test_map_location(tmp_path):
     torch.save({"w": torch.ones(1)}, tmp_path / "w.pt")
-    for loc in (None, "cpu", mytorch.device("cpu"), {"cuda:0": "cpu"}):
+    for loc in (None, "cpu", mytorch.device("cpu"), {"cuda:0": "cpu"}, lambda storage, loc: storage):
         assert mytorch.load(tmp_path / "w.pt", map_location=loc)["w"].tolist() == [1.0]
     with pytest.raises(RuntimeError, match="no CUDA backend"):
         mytorch.load(tmp_path / "w.pt", map_location="cuda")
+    with pytest.raises(TypeError, match="map_location must be"):
+        mytorch.load(tmp_path / "w.pt", map_location=3.5)
 
 
 # ---------------------------------------------------------------- training resumes on the other side

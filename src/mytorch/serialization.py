@@ -160,22 +160,25 @@ def _check_map_location(map_location: Any) -> None:
             check_device(target, "a loaded tensor")
     elif is_device_like(map_location):
         check_device(map_location, "a loaded tensor")
-    else:
+    elif not callable(map_location):  # a function (``lambda storage, loc: storage``) has nothing to move
         raise TypeError(
-            f"load: map_location must be None, a device ('cpu') or a dict of devices, got "
-            f"{type(map_location).__name__} (functions are not supported)"
+            f"load: map_location must be None, a device ('cpu'), a dict of devices or a function, got "
+            f"{type(map_location).__name__}"
         )
 
 
-def load(f: str | os.PathLike | IO[bytes], map_location: Any = None, weights_only: bool = True) -> Any:
+def load(f: str | os.PathLike | IO[bytes], map_location: Any = None, weights_only: bool | None = True) -> Any:
     """Load what ``save`` / ``torch.save`` wrote, or a safetensors file (format told by its bytes).
 
     ``weights_only=True`` (the default) admits only tensors and plain containers: the file cannot
     run code. ``weights_only=False`` unpickles anything, e.g. a whole saved Module: only for files
-    you trust. Every tensor loads onto the CPU; ``map_location`` may be None, "cpu" or a dict
-    mapping saved locations to "cpu".
+    you trust (``None`` means the default, True, as in PyTorch). Every tensor loads onto the CPU;
+    ``map_location`` may be None, "cpu", a dict mapping saved locations to "cpu", or a function
+    (PyTorch calls it per storage to move it; here every storage already is on the CPU, so it is
+    not called).
     """
     _check_map_location(map_location)
+    weights_only = True if weights_only is None else bool(weights_only)
     if isinstance(f, (str, os.PathLike)):
         path = Path(f)
         if not path.is_file():
