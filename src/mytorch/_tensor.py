@@ -17,6 +17,7 @@ from ._device import CPU, check_device, device, is_device_like
 from ._size import Size
 
 _new = object.__new__
+_tuple_new = tuple.__new__
 _SCALARS = (builtins.int, builtins.float, builtins.bool)
 
 min_max = namedtuple("min_max", ["values", "indices"])
@@ -53,7 +54,7 @@ class Tensor:
     # ------------------------------------------------------------------ attributes
     @property
     def shape(self) -> Size:
-        return Size(self._data.shape)
+        return _tuple_new(Size, self._data.shape)  # NumPy's shape already holds ints: no conversion
 
     @property
     def dtype(self) -> _dtype.dtype:
@@ -114,7 +115,7 @@ class Tensor:
     def size(self, dim: int | None = None):
         """The shape (a ``mytorch.Size``), or the size of one dimension."""
         if dim is None:
-            return Size(self._data.shape)
+            return _tuple_new(Size, self._data.shape)
         return self._data.shape[_normalize_dim(dim, self._data.ndim)]
 
     def dim(self) -> int:
