@@ -1,0 +1,94 @@
+"""Where cells run: a local process pool or a Dask cluster, both as a ``concurrent.futures.Executor``.
+
+``local``: ``ProcessPoolExecutor`` (spawned workers: a clean interpreter each, as a Dask worker has).
+``dask``: ``dask.distributed`` -- a running scheduler (``--scheduler tcp://HOST:PORT``) or a
+``LocalCluster(processes=True)`` on 127.0.0.1; ``Client.get_executor()`` turns it into the same
+Executor interface, so the study loop is one code path. Dask is the ``lab`` extra, imported here only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+
+from .study import LabError
+
+
+def cores() -> int:
+    """CPU cores this process may use (the affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _die_with_parent() -> None:
+    """Pool-worker initializer (Linux): a SIGKILLed study takes its workers with it, best effort."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # elsewhere the cell lock still keeps an orphan and a re-run from sharing a cell
+
+
+def plan_workers(kind: str, workers: int | None, threads: int, scheduler: str | None) -> int | None:
+    """Workers for this machine: default cores // threads; refuse workers x threads > cores.
+
+    With a remote Dask scheduler the cluster's own workers run the cells (None: use what is there).
+    """
+    if kind == "dask" and scheduler:
+        return workers
+    n = cores()
+    if workers is None:
+        return max(1, n // threads)
+    if workers * threads > n:
+        raise LabError(f"--workers {workers} x threads {threads} per run exceeds the {n} cores of this machine "
+                       "(runs sharing a core slow each other and their timings mean nothing)")
+    return workers
+
+
+@contextlib.contextmanager
+def open_executor(kind: str, workers: int | None, scheduler: str | None = None) -> Iterator[tuple[Executor, dict]]:
+    """Yield (executor, description) and shut it down afterwards."""
+    if kind == "local":
+        if scheduler:
+            raise LabError("--scheduler applies to --executor dask only")
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_die_with_parent)
+        try:
+            yield pool, {"executor": "local", "workers": workers}
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+    if kind != "dask":
+        raise LabError(f"--executor must be local or dask, got {kind!r}")
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise LabError("--executor dask needs Dask: pip install 'mytorch-np[lab]'") from None
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout="20s")
+        else:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+            client = Client(cluster)
+    except (OSError, TimeoutError, ValueError) as e:
+        if cluster is not None:
+            cluster.close()
+        raise LabError(f"cannot reach the Dask scheduler {scheduler or '(local cluster)'}: {e}") from None
+    try:
+        n = len(client.scheduler_info().get("workers", {}))
+        yield client.get_executor(pure=False), {"executor": "dask", "workers": n,
+                                                "scheduler": scheduler or "LocalCluster(127.0.0.1)"}
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,265 @@
+"""The study file: a grid of training runs, optimizers x regimes x seeds, written in TOML.
+
+    name = "seed-003"
+    dataset = "fashion-mnist"
+    epochs = 200
+    batch_size = 128
+    seeds = [0, 1, 2]
+    [model]
+    name = "mlp"
+    hidden = [1000, 1000]
+    [optimizers.adam]                 # the table key is the label used in run names and plots
+    optimizer = "adam"                # defaults to the label
+    lr = 1e-3
+    [regimes.l2]                      # each regime is a set of RunConfig overrides
+    weight_decay = 1e-5
+
+A cell's RunConfig is: the study's top-level keys and model, then the optimizer's entry, then the
+regime's overrides (the regime wins: it is the manipulation under study). Every key is checked
+here for its type; values are then checked by ``RunConfig`` itself (registries, ranges), and any
+error names the file and the key.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the lab's study files need 3.11's tomllib
+    tomllib = None
+
+
+class LabError(ValueError):
+    """Bad study input (file, key, value) or a study directory that does not match: one clear message."""
+
+
+_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+]*(-[A-Za-z0-9_.+]+)*$")
+
+
+def _int(min_value: int):
+    def check(v: Any) -> int:
+        if isinstance(v, bool) or not isinstance(v, int) or v < min_value:
+            raise ValueError(f"must be an integer >= {min_value}")
+        return v
+    return check
+
+
+def _float(v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+        raise ValueError("must be a finite number >= 0")
+    return float(v)
+
+
+def _str(v: Any) -> str:
+    if not isinstance(v, str) or not v:
+        raise ValueError("must be a non-empty string")
+    return v
+
+
+def _text(v: Any) -> str:
+    if not isinstance(v, str):
+        raise ValueError("must be a string")
+    return v
+
+
+def _int_list(v: Any) -> list[int]:
+    if not isinstance(v, list) or not v or any(isinstance(x, bool) or not isinstance(x, int) or x <= 0 for x in v):
+        raise ValueError("must be a non-empty list of positive integers")
+    return list(v)
+
+
+def _seeds(v: Any) -> list[int]:
+    if not isinstance(v, list) or not v or any(isinstance(x, bool) or not isinstance(x, int) or x < 0 for x in v):
+        raise ValueError("must be a non-empty list of integers >= 0")
+    if len(set(v)) != len(v):
+        raise ValueError("must not repeat a seed")
+    return list(v)
+
+
+def _dropout(v: Any) -> float:
+    v = _float(v)
+    if v >= 1:
+        raise ValueError("must be in [0, 1)")
+    return v
+
+
+TOP_KEYS = {"name": _text, "description": _text, "dataset": _str, "epochs": _int(1), "batch_size": _int(1),
+            "seeds": _seeds, "threads": _int(1), "subset": _int(1), "scheduler": _str}
+MODEL_KEYS = {"name": _str, "hidden": _int_list}
+OPTIMIZER_KEYS = {"optimizer": _str, "lr": _float, "momentum": _float, "weight_decay": _float}
+REGIME_KEYS = {"weight_decay": _float, "dropout_input": _dropout, "dropout_hidden": _dropout,
+               "dropout_output": _dropout, "lr": _float, "momentum": _float, "scheduler": _str,
+               "batch_size": _int(1)}
+# Keys that do not change what is trained: a re-run may change them without being refused.
+COSMETIC_KEYS = ("name", "description")
+
+
+def _check_table(table: Any, schema: dict, where: str, source: str) -> dict:
+    if not isinstance(table, dict):
+        raise LabError(f"{source}: {where or 'the file'} must be a table")
+    out = {}
+    for key, value in table.items():
+        path = f"{where}.{key}" if where else key
+        if key not in schema:
+            raise LabError(f"{source}: unknown key {path!r} (allowed: {', '.join(schema)})")
+        try:
+            out[key] = schema[key](value)
+        except ValueError as e:
+            raise LabError(f"{source}: {path} {e}, got {value!r}") from None
+    return out
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One grid cell: a run of ``label`` under ``regime`` with ``seed``, in ``runs/<name>/``."""
+
+    label: str
+    regime: str
+    seed: int
+    config: dict
+
+    @property
+    def name(self) -> str:
+        return f"{self.label}-{self.regime}-s{self.seed}"
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated study: ``data`` is the canonical dict (every default filled in) saved as study.json."""
+
+    data: dict
+
+    @property
+    def optimizers(self) -> dict[str, dict]:
+        return self.data["optimizers"]
+
+    @property
+    def regimes(self) -> dict[str, dict]:
+        return self.data["regimes"]
+
+    @property
+    def seeds(self) -> list[int]:
+        return self.data["seeds"]
+
+    @property
+    def epochs(self) -> int:
+        return self.data["epochs"]
+
+    def cells(self) -> list[Cell]:
+        """Seed-major order, so the first seed of every cell finishes first (an early full picture)."""
+        return [Cell(label, regime, seed, self.run_config(label, regime, seed))
+                for seed in self.seeds for regime in self.regimes for label in self.optimizers]
+
+    def run_config(self, label: str, regime: str, seed: int) -> dict:
+        """The RunConfig keyword arguments of one cell (study < optimizer entry < regime)."""
+        d = self.data
+        config: dict[str, Any] = {
+            "model": d["model"]["name"], "hidden": tuple(d["model"]["hidden"]) if d["model"]["hidden"] else None,
+            "dataset": d["dataset"], "batch_size": d["batch_size"], "epochs": d["epochs"],
+            "scheduler": d["scheduler"], "seed": seed, "threads": d["threads"], "subset": d["subset"],
+        }
+        config.update({k: v for k, v in self.optimizers[label].items() if v is not None})
+        config.update(self.regimes[regime])
+        return config
+
+    def with_overrides(self, *, epochs: int | None = None, seeds: int | None = None, subset: int | None = None,
+                       dataset: str | None = None) -> Study:
+        """The study with the command line's --epochs / --seeds K (seeds 0..K-1) / --subset / --dataset."""
+        data = {**self.data}
+        if epochs is not None:
+            data["epochs"] = epochs
+        if seeds is not None:
+            data["seeds"] = list(range(seeds))
+        if subset is not None:
+            data["subset"] = subset
+        if dataset is not None:
+            data["dataset"] = dataset
+        return Study(data)
+
+    def validate(self, source: str = "study") -> Study:
+        """Build every cell's RunConfig once, so bad values fail now with the key named, not in a worker."""
+        from mytorch.train.recipe import RecipeError, RunConfig
+
+        for regime in self.regimes:
+            for label in self.optimizers:
+                try:
+                    RunConfig(**self.run_config(label, regime, self.seeds[0]))
+                except (RecipeError, TypeError, ValueError) as e:
+                    raise LabError(f"{source}: optimizers.{label} under regimes.{regime}: {e}") from None
+        return self
+
+    def differences(self, other: Study) -> list[str]:
+        """Dotted keys whose values differ (cosmetic keys ignored), each as 'key: saved X, now Y'."""
+        out: list[str] = []
+
+        def walk(a: Any, b: Any, path: str) -> None:
+            if isinstance(a, dict) and isinstance(b, dict):
+                for k in list(a) + [k for k in b if k not in a]:
+                    if not path and k in COSMETIC_KEYS:
+                        continue
+                    walk(a.get(k), b.get(k), f"{path}.{k}" if path else k)
+            elif a != b:
+                out.append(f"{path}: saved {a!r}, now {b!r}")
+
+        walk(self.data, other.data, "")
+        return out
+
+
+def parse_study(text: str, source: str = "study") -> Study:
+    """Parse and type-check a study file's text (values are checked against the recipe by ``validate``)."""
+    if tomllib is None:
+        raise LabError("study files need Python >= 3.11 (tomllib)")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise LabError(f"{source}: not valid TOML: {e}") from None
+    sections = {"model", "optimizers", "regimes"}
+    top = _check_table({k: v for k, v in raw.items() if k not in sections}, TOP_KEYS, "", source)
+    for key in ("optimizers", "regimes"):
+        if key not in raw or not isinstance(raw[key], dict) or not raw[key]:
+            raise LabError(f"{source}: [{key}] must name at least one entry ([{key}.NAME] tables)")
+    model = _check_table(raw.get("model", {}), MODEL_KEYS, "model", source)
+
+    def entries(section: str, schema: dict) -> dict:
+        out = {}
+        for label, table in raw[section].items():
+            if not _LABEL.match(label):
+                raise LabError(f"{source}: {section}.{label!r}: names are letters, digits and _ . + - "
+                               "(they become directory names)")
+            out[label] = _check_table(table, schema, f"{section}.{label}", source)
+        return out
+
+    optimizers = {label: {"optimizer": e.get("optimizer", label), "lr": e.get("lr"), "momentum": e.get("momentum"),
+                          "weight_decay": e.get("weight_decay")}
+                  for label, e in entries("optimizers", OPTIMIZER_KEYS).items()}
+    data = {
+        "name": top.get("name", ""), "description": top.get("description", ""),
+        "dataset": top.get("dataset", "fashion-mnist"), "epochs": top.get("epochs", 10),
+        "batch_size": top.get("batch_size", 128), "seeds": top.get("seeds", [0]), "threads": top.get("threads", 1),
+        "subset": top.get("subset"), "scheduler": top.get("scheduler", "none"),
+        "model": {"name": model.get("name", "mlp"), "hidden": model.get("hidden")},
+        "optimizers": optimizers, "regimes": entries("regimes", REGIME_KEYS),
+    }
+    return Study(data)
+
+
+def load_study(path_or_preset: str) -> tuple[Study, str]:
+    """A study from a file path or a preset name; returns (study, its TOML text)."""
+    from .presets import PRESETS
+
+    path = Path(path_or_preset)
+    if path.is_file():
+        try:
+            text = path.read_text()
+        except (OSError, UnicodeDecodeError) as e:
+            raise LabError(f"cannot read study file {path}: {e}") from None
+        return parse_study(text, str(path)).validate(str(path)), text
+    if path_or_preset in PRESETS:
+        text = PRESETS[path_or_preset].text
+        return parse_study(text, f"preset {path_or_preset}").validate(f"preset {path_or_preset}"), text
+    raise LabError(f"{path_or_preset}: no such study file, and not a preset (presets: {', '.join(PRESETS)})")
