@@ -118,8 +118,9 @@ def config_notes(study: Study, runs: list[Run], executions: list[dict]) -> list[
         notes.append(f"Training loss under {', '.join(dropout)} is measured with dropout active (train mode), "
                      "so it is not the same quantity as the other regimes' training loss; compare test loss too.")
         if any(r.get("dropout_output", 0) > 0 for r in dropout.values()):
-            notes.append("Dropout on the logits (`dropout_output`) perturbs the loss itself: it inflates the "
-                         "training loss without regularizing any weight layer behind it more than dropout there.")
+            notes.append("Dropout on the logits (`dropout_output`, as the handout's code has it) perturbs the "
+                         "network's output itself: it inflates the training loss far more than dropout on hidden "
+                         "units, and regularizes no weight that dropout after the hidden layer does not.")
     if any(e.get("workers", 1) and e.get("workers", 1) > 1 for e in executions):
         notes.append("Runs shared the machine (" + "; ".join(
             f"{e['executor']} x{e['workers']} workers, {e['threads']} thread(s) each, {e['cores']} cores"
