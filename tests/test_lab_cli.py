@@ -43,3 +43,11 @@ def test_bad_input_is_one_line_and_status_2(tmp_path, args, message):
     assert r.returncode == 2, r.stderr
     assert r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
     assert "Traceback" not in r.stderr and not (tmp_path / "x").exists()
+
+
+def test_a_missing_dataset_stops_the_study_in_one_line(tmp_path):
+    (tmp_path / "empty").mkdir()
+    r = lab("run", "seed-003", "--out", "study", "--dataset", "mnist", "--data-dir", "empty", "--epochs", "1",
+            "--seeds", "1", "--no-report", cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("\n") == 1 and "dataset mnist is missing" in r.stderr and "Traceback" not in r.stderr

@@ -149,6 +149,8 @@ def test_sigkill_at_any_moment_then_rerun_is_bit_identical(local_study, small_da
     assert kills >= 1
     final = lab("run", "tiny.toml", "--out", "study", "--data-dir", small_data, "--workers", "1", cwd=tmp_path)
     assert final.returncode == 0, final.stderr
+    resumed = [json.loads((out / "runs" / n / "result.json").read_text())["resumed"] for n in CELLS]
+    assert any(resumed)  # at least one run continued from a checkpoint written before a kill
     assert_same_results(local_study[0] / "study", out)
 
 

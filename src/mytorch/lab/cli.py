@@ -95,7 +95,8 @@ def lab_command(args: argparse.Namespace) -> int:
     try:
         return _dispatch(args)
     except LabError as e:
-        print(f"mytorch lab {args.lab_command}: error: {e}", file=sys.stderr)
+        message = "; ".join(part.strip() for part in str(e).splitlines() if part.strip())  # one line
+        print(f"mytorch lab {args.lab_command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"mytorch lab {args.lab_command}: interrupted (run it again to resume)", file=sys.stderr)

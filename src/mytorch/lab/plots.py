@@ -15,6 +15,7 @@ def curves_png(curves: dict[str, dict[str, list[list[dict]]]], key: str, ylabel:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     regimes = list(curves)
     fig, axes = plt.subplots(1, len(regimes), figsize=(5.5 * len(regimes), 4.2), squeeze=False, sharey=True)
@@ -34,6 +35,7 @@ def curves_png(curves: dict[str, dict[str, list[list[dict]]]], key: str, ylabel:
                                 color=line.get_color(), alpha=0.2, linewidth=0)
         ax.set_title(regime)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         if ylim is not None:
             ax.set_ylim(*ylim)

@@ -135,7 +135,8 @@ def config_notes(study: Study, runs: list[Run], executions: list[dict]) -> list[
     if study.data["subset"]:
         notes.append(f"Trained on the first {study.data['subset']} training samples only (--subset).")
     if len(study.seeds) < 2:
-        notes.append("One seed per cell: no comparison can be significant, so every answer below is 'tied'.")
+        notes.append("One seed per cell: no comparison across seeds is possible, so no answer in this report "
+                     "says 'best'.")
     if study.data["dataset"] != "cifar10":
         notes.append(f"Dataset {study.data['dataset']}; the handout used CIFAR-10 (3072 inputs), so absolute "
                      "losses and accuracies are not the handout's.")
@@ -242,8 +243,9 @@ def build_report(out: Path) -> tuple[list[tuple], dict[str, bytes], dict[str, by
                     continue
                 ma, mb = summarize(a).mean, summarize(b).mean
                 lower = base if ma < mb else g
-                parts.append(f"{lb}: lower under {lower} ({ma:.4f} vs {mb:.4f}; "
-                             + (f"significant, p = {p:.2g})" if rej else "not significant)"))
+                verdict = (f"significant, p = {p:.2g}" if rej else "not significant" if math.isfinite(p)
+                           else "one seed: untested")
+                parts.append(f"{lb}: lower under {lower} ({ma:.4f} vs {mb:.4f}; {verdict})")
             answers.append(f"Training loss, `{g}` vs `{base}` (Welch per optimizer, Holm over optimizers): "
                            + "; ".join(parts) + ".")
     acc_samples = {f"{lb}/{g}": test_acc[lb, g] for lb in labels for g in regimes}

@@ -75,9 +75,9 @@ def run_study(study: Study, out: str | Path, *, executor: str = "local", workers
     from mytorch.train.recipe import RecipeError
 
     out = Path(out)
-    prepare_dir(study, out)
     threads = study.data["threads"]
-    workers = plan_workers(executor, workers, threads, scheduler)
+    workers = plan_workers(executor, workers, threads, scheduler)  # refused before anything is written
+    prepare_dir(study, out)
     cells = study.cells()
     todo = [c for c in cells if cell_state(out / "runs" / c.name, study.epochs)[0] not in ("done", "diverged")]
     counts = {"done": 0, "diverged": 0, "failed": 0}
