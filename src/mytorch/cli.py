@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--checkpoint", required=True)
     ev.add_argument("--data-dir", default=None)
     ev.add_argument("--batch-size", type=_positive_int, default=1000)
+    from .lab.cli import add_parser as add_lab_parser
+
+    add_lab_parser(sub)  # `mytorch lab ...`: optimizer studies (mytorch/lab/cli.py)
     return parser
 
 
@@ -154,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     from .train.recipe import RecipeError
 
     args = _parser().parse_args(argv)
+    if args.command == "lab":
+        from .lab.cli import lab_command
+
+        return lab_command(args)
     try:
         if args.command == "train":
             return train_command(args)
