@@ -34,3 +34,21 @@ def test_bad_executor_options():
         pass
     with pytest.raises(LabError, match="--executor must be local or dask"), open_executor("ray", 1):
         pass
+
+
+def test_dask_connects_to_a_running_scheduler():
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        assert plan_workers("dask", None, 1, cluster.scheduler_address) is None
+        with open_executor("dask", None, cluster.scheduler_address) as (pool, info):
+            assert pool.submit(cores).result(timeout=120) == cores()
+        assert info == {"executor": "dask", "workers": 1, "scheduler": cluster.scheduler_address}
+
+
+@pytest.mark.slow  # the client retries for its whole 20 s timeout
+def test_an_unreachable_scheduler_is_one_clear_error():
+    with pytest.raises(LabError, match="cannot reach the Dask scheduler tcp://127.0.0.1:9"), \
+            open_executor("dask", None, "tcp://127.0.0.1:9"):
+        pass
