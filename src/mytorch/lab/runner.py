@@ -72,8 +72,6 @@ def run_study(study: Study, out: str | Path, *, executor: str = "local", workers
     A cell that raises (other than diverging) is reported and counted as ``failed``; the others go on.
     A dataset or config error (``RecipeError``) stops the study: it would fail every cell alike.
     """
-    from mytorch.train.recipe import RecipeError
-
     out = Path(out)
     threads = study.data["threads"]
     workers = plan_workers(executor, workers, threads, scheduler)  # refused before anything is written
@@ -88,6 +86,26 @@ def run_study(study: Study, out: str | Path, *, executor: str = "local", workers
     emit(f"study {study.data['name'] or out.name}: {len(cells)} runs ({len(cells) - len(todo)} finished), "
          f"{study.epochs} epochs each, {threads} thread(s) per run, executor {executor}")
     started = time.time()
+    if todo:  # nothing to run: no executor (a Dask cluster takes seconds to start)
+        _execute(study, out, cells, todo, counts, executor, workers, scheduler, data_dir, download, emit)
+    emit(f"{counts['done']} done, {counts['diverged']} diverged, {counts['failed']} failed "
+         f"in {time.time() - started:.0f} s")
+    if report:
+        from .report import write_report
+
+        path = write_report(out)
+        emit(f"report: {path} (and {path.with_suffix('.md')})")
+    return counts
+
+
+def _execute(study: Study, out: Path, cells: list, todo: list, counts: dict[str, int], executor: str,
+             workers: int | None, scheduler: str | None, data_dir: str | None, download: bool,
+             emit: Callable[[str], None]) -> None:
+    """Submit ``todo`` to the executor, print a line per finished run, keep the bar current."""
+    from mytorch.train.recipe import RecipeError
+
+    threads = study.data["threads"]
+    started = time.time()
     with open_executor(executor, workers, scheduler) as (pool, info):
         record = {**info, "threads": threads, "cores": cores(), "host": platform.node(),
                   "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)), "cells": len(todo)}
@@ -95,7 +113,8 @@ def run_study(study: Study, out: str | Path, *, executor: str = "local", workers
             f.write(json.dumps(record) + "\n")
         futures = {pool.submit(run_cell, c.name, c.config, str((out / "runs" / c.name).resolve()), data_dir,
                                download, {k: info[k] for k in ("executor", "workers")}): c for c in todo}
-        bar = _bar(len(cells) * study.epochs, len(cells) - len(todo), len(cells))
+        logged = sum(epochs_logged(out / "runs" / c.name) for c in cells)  # the ETA counts this session's epochs
+        bar = _bar(len(cells) * study.epochs, logged, len(cells) - len(todo), len(cells))
         write = bar.write if bar is not None else emit
         pending = set(futures)
         try:
@@ -122,17 +141,9 @@ def run_study(study: Study, out: str | Path, *, executor: str = "local", workers
         finally:
             if bar is not None:
                 bar.close()
-    emit(f"{counts['done']} done, {counts['diverged']} diverged, {counts['failed']} failed "
-         f"in {time.time() - started:.0f} s")
-    if report:
-        from .report import write_report
-
-        path = write_report(out)
-        emit(f"report: {path} (and {path.with_suffix('.md')})")
-    return counts
 
 
-def _bar(total_epochs: int, finished_runs: int, runs: int):
+def _bar(total_epochs: int, logged: int, finished_runs: int, runs: int):
     """The study-level tqdm bar (epochs done of all runs, ETA); none when stderr is not a terminal."""
     if not sys.stderr.isatty():
         return None
@@ -140,4 +151,5 @@ def _bar(total_epochs: int, finished_runs: int, runs: int):
         from tqdm import tqdm
     except ImportError:
         return None
-    return tqdm(total=total_epochs, unit="epoch", desc=f"runs {finished_runs}/{runs}", dynamic_ncols=True)
+    return tqdm(total=total_epochs, initial=logged, unit="epoch", desc=f"runs {finished_runs}/{runs}",
+                dynamic_ncols=True)
