@@ -30,8 +30,8 @@ dropout_hidden = 0.5
 def test_small_study_grid_and_configs():
     study = parse_study(SMALL)
     names = [c.name for c in study.cells()]
-    assert names == ["adam-l2-s0", "sgd-momentum-l2-s0", "adam-dropout-s0", "sgd-momentum-dropout-s0",
-                     "adam-l2-s1", "sgd-momentum-l2-s1", "adam-dropout-s1", "sgd-momentum-dropout-s1"]
+    assert names == ["adam-l2-s0", "adam-dropout-s0", "sgd-momentum-l2-s0", "sgd-momentum-dropout-s0",
+                     "adam-l2-s1", "adam-dropout-s1", "sgd-momentum-l2-s1", "sgd-momentum-dropout-s1"]
     cfg = {c.name: c.config for c in study.cells()}
     assert cfg["adam-l2-s0"] == {"model": "mlp", "hidden": (16,), "dataset": "fashion-mnist", "batch_size": 128,
                                  "epochs": 2, "scheduler": "none", "seed": 0, "threads": 1, "subset": None,

@@ -151,9 +151,11 @@ class Study:
         return self.data["epochs"]
 
     def cells(self) -> list[Cell]:
-        """Seed-major order, so the first seed of every cell finishes first (an early full picture)."""
+        """Seed-major order (the first seed of every cell finishes first: an early full picture), and
+        within a seed an optimizer's regimes side by side, so that the runs a time ratio compares
+        run at the same time, under the same machine load."""
         return [Cell(label, regime, seed, self.run_config(label, regime, seed))
-                for seed in self.seeds for regime in self.regimes for label in self.optimizers]
+                for seed in self.seeds for label in self.optimizers for regime in self.regimes]
 
     def run_config(self, label: str, regime: str, seed: int) -> dict:
         """The RunConfig keyword arguments of one cell (study < optimizer entry < regime)."""
