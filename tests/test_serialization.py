@@ -326,3 +326,15 @@ def _save_unstorable(path) -> None:
             raise TypeError("this object cannot be stored")
 
     mytorch.save({"w": mytorch.ones(3), "x": NotPicklable()}, path)
+
+
+def test_overlapping_strides_cannot_turn_a_tiny_file_into_a_giant_tensor(tmp_path):
+    """torch.save keeps an expanded tensor's stride 0: 4 stored bytes can declare 2**30 elements. Small expansions
+    load (as copies); one that would allocate gigabytes is refused before anything is allocated."""
+    small = torch.zeros(1).expand(1000)
+    torch.save(small, tmp_path / "small.pt")
+    assert mytorch.load(tmp_path / "small.pt").shape == (1000,)
+    torch.save(torch.zeros(1).expand(2**30), tmp_path / "bomb.pt")
+    assert (tmp_path / "bomb.pt").stat().st_size < 10_000
+    with pytest.raises(pickle.UnpicklingError, match="bomb.pt: .*would expand 1 stored elements to 1073741824"):
+        mytorch.load(tmp_path / "bomb.pt")

@@ -356,6 +356,9 @@ class _Storage:
         self.array = array
 
 
+_MAX_EXPANSION = 1 << 28  # bytes a tensor may take beyond its storage's own elements (overlapping strides)
+
+
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks, metadata=None):
     """PyTorch's ``torch._utils._rebuild_tensor_v2``: a tensor from a storage, offset, shape and strides."""
     if not isinstance(storage, _Storage):
@@ -369,6 +372,12 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, bac
     count = 1
     for s in size:
         count *= s
+    if count > flat.size and count * flat.itemsize > _MAX_EXPANSION:
+        # Overlapping strides (0 for an expanded tensor) let a few stored bytes declare a huge tensor; we copy
+        # views, so a tiny file could ask for gigabytes. Real expanded tensors this large are not saved so.
+        raise pickle.UnpicklingError(
+            f"a tensor of size {size} (stride {stride}) would expand {flat.size} stored elements to {count}: refused"
+        )
     if count:
         last = offset + builtins.sum((n - 1) * st for n, st in zip(size, stride))
         if last >= flat.size:
