@@ -76,7 +76,10 @@ class CIFAR10(VisionDataset):
     mirrors = ["https://www.cs.toronto.edu/~kriz/"]
     # The archive's SHA-256 as published by Keras (keras.datasets.cifar10); its MD5 in
     # torchvision is c58f30108f718f92721af3b95e74349a.
-    resources = [("cifar-10-python.tar.gz", "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce", None)]
+    # The size (170 498 071 bytes, what Keras and torchvision report) caps the download.
+    resources = [
+        ("cifar-10-python.tar.gz", "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce", 170498071)
+    ]
     train_list = ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5"]
     test_list = ["test_batch"]
     meta_file = "batches.meta"
