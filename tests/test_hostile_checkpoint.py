@@ -48,11 +48,15 @@ def read(path):
     return arrays, meta
 
 
-def rewrite(path, arrays, meta, fix_checksums=False):
-    if fix_checksums:
-        from mytorch.train.checkpoint import _crc
+def rewrite(path, arrays, meta, fix_checksums=False, fix_meta_crc=True):
+    """Write a crafted checkpoint; by default with a matching metadata CRC, so that what is tested
+    is the check of the crafted value itself (the CRC would catch any change on its own)."""
+    from mytorch.train.checkpoint import _META_CRC, _crc, _meta_crc
 
+    if fix_checksums:
         meta["checksums"] = {k: _crc(a) for k, a in arrays.items()}
+    if fix_meta_crc and isinstance(meta, dict) and _META_CRC in meta:
+        meta[_META_CRC] = _meta_crc(meta)
     safetensors.numpy.save_file(arrays, str(path), metadata={"mytorch": json.dumps(meta)})
 
 
@@ -108,6 +112,22 @@ def test_damaged_metadata_is_refused_naming_file_and_key(tmp_path, case):
     damage(meta)
     rewrite(path, arrays, meta)
     with pytest.raises(ValueError, match=r"c\.safetensors: .*" + message):
+        load_checkpoint(path)
+
+
+def test_any_change_to_a_stored_value_is_caught_by_the_metadata_crc(tmp_path):
+    path = trained_checkpoint(tmp_path / "c.safetensors")
+    edits = [("epoch", 2), ("history", [{"epoch": 1, "test_acc": 0.75}]), ("rng", None), ("config", {"model": "mlp4"})]
+    for key, value in edits:
+        arrays, meta = read(path)
+        meta[key] = value
+        rewrite(path, arrays, meta, fix_meta_crc=False)
+        with pytest.raises(ValueError, match=r"c\.safetensors: the checkpoint metadata is damaged"):
+            load_checkpoint(path)
+    arrays, meta = read(path)
+    meta["optimizer"]["param_groups"][0]["lr"] = 0.02
+    rewrite(path, arrays, meta, fix_meta_crc=False)
+    with pytest.raises(ValueError, match="metadata is damaged"):
         load_checkpoint(path)
 
 

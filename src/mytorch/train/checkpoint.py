@@ -8,9 +8,10 @@ rename), so an interrupted write leaves the previous checkpoint loadable.
 
 Damage is refused on load, with an error naming the file and the key: the metadata is checked
 field by field (types, a non-negative integer epoch, finite non-negative learning rates), and
-the metadata stores the CRC-32 of every tensor's bytes, so a flipped byte in the weights is
-caught. ``save_checkpoint`` refuses to write non-finite parameters, buffers or optimizer state
-(``find_non_finite``): a checkpoint on disk is always one that training can continue from.
+the metadata stores the CRC-32 of every tensor's bytes and of itself (its canonical JSON), so a
+flipped byte in the weights or in a stored number is caught. ``save_checkpoint`` refuses to
+write non-finite parameters, buffers or optimizer state (``find_non_finite``): a checkpoint on
+disk is always one that training can continue from.
 Checkpoints of format 1 (before checksums) still load.
 """
 
@@ -102,6 +103,15 @@ def describe_keys(keys: list[str], limit: int = 5) -> str:
     return shown + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
 
 
+_META_CRC = "metadata_crc32"
+
+
+def _meta_crc(meta: dict) -> str:
+    """CRC-32 of the metadata's canonical JSON (sorted keys; Python's floats round-trip exactly)."""
+    body = json.dumps({k: v for k, v in meta.items() if k != _META_CRC}, sort_keys=True)
+    return f"{zlib.crc32(body.encode()):08x}"
+
+
 def _crc(array: Any) -> str:
     data = xp.ascontiguousarray(array)
     return f"{zlib.crc32(data.reshape(-1).view(xp.uint8) if data.size else b''):08x}"
@@ -149,6 +159,7 @@ def save_checkpoint(
         raise NonFiniteError(f"refusing to write {path}: non-finite values (nan/inf) in {describe_keys(bad)}", bad)
     arrays = {k: v.detach()._data if isinstance(v, Tensor) else xp.asarray(v) for k, v in tensors.items()}
     meta["checksums"] = {k: _crc(a) for k, a in arrays.items()}
+    meta[_META_CRC] = _meta_crc(meta)
     save(arrays, path, metadata={"mytorch": json.dumps(meta)})
 
 
@@ -244,6 +255,9 @@ def _validate(path: Any, meta: dict, arrays: dict) -> None:
             raise ValueError(f"{path}: unexpected tensor {key!r} (neither model/ nor optimizer/)")
     if meta.get("format") in _OLD_FORMATS:
         return
+    if meta.get(_META_CRC) != _meta_crc(meta):
+        raise ValueError(f"{path}: the checkpoint metadata is damaged (its CRC-32 is {_meta_crc(meta)}, the "
+                         f"checkpoint recorded {meta.get(_META_CRC)!r})")
     checksums = meta.get("checksums")
     if not isinstance(checksums, dict) or not all(isinstance(v, str) for v in checksums.values()):
         raise bad("checksums", "must be an object of tensor name -> CRC-32")
