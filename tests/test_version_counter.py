@@ -132,10 +132,10 @@ def test_raises_where_torch_raises(scenario):
 
 
 def test_message_names_the_op_and_the_versions():
-    with pytest.raises(RuntimeError, match=r"\[mytorch.float64 \[2\]\], which is input 0 saved by MulBackward, "
+    with pytest.raises(RuntimeError, match=r"\[mytorch.float64 \[2\]\], which is input 0 saved by MulBackward0, "
                                            r"is at version 1; expected version 0 instead"):
         weights_updated_between_forward_and_backward(mytorch)
-    with pytest.raises(RuntimeError, match=r"output 0 of ExpBackward, is at version 1; expected version 0"):
+    with pytest.raises(RuntimeError, match=r"output 0 of ExpBackward0, is at version 1; expected version 0"):
         saved_output_changed(mytorch)
 
 
