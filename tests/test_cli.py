@@ -122,7 +122,7 @@ def test_unwritable_out_is_refused(tmp_path):
 def test_out_that_is_a_file_is_refused(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    _assert_usage_error(mytorch_cli("train", "--out", blocker / "run"), "cannot write to --out")
+    _assert_usage_error(mytorch_cli("train", "--out", blocker / "run"), "cannot write to", "file is not a directory")
 
 
 def test_bad_numbers_and_options(small_data, tmp_path):

@@ -234,11 +234,15 @@ def test_cifar10_download_extracts_and_loads(server, tmp_path, monkeypatch):
 
 
 def test_cifar10_download_checksum_mismatch(server, tmp_path, monkeypatch):
-    server.files["/kriz/cifar-10-python.tar.gz"] = cifar_archive(tmp_path)
-    monkeypatch.setenv("MYTORCH_DATA_URL", server.url + "/kriz/")  # the real SHA-256 cannot match
+    archive = cifar_archive(tmp_path)
+    server.files["/kriz/cifar-10-python.tar.gz"] = archive
+    monkeypatch.setenv("MYTORCH_DATA_URL", server.url + "/kriz/")
     root = tmp_path / "data"
+    with pytest.raises(DownloadError, match=f"announces {len(archive)} bytes, expected 170498071"):
+        CIFAR10(root, download=True)  # the real size is checked before a byte is kept
+    monkeypatch.setattr(CIFAR10, "resources", [(CIFAR10.resources[0][0], CIFAR10.resources[0][1], len(archive))])
     with pytest.raises(DownloadError, match="SHA-256 mismatch: expected 6d958be0"):
-        CIFAR10(root, download=True)
+        CIFAR10(root, download=True)  # the real SHA-256 cannot match
     assert listing(root) == []
 
 

@@ -26,7 +26,9 @@ min_max = namedtuple("min_max", ["values", "indices"])
 class Tensor:
     """A multi-dimensional array with reverse-mode automatic differentiation."""
 
-    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "__weakref__")
+    # _vc: the version counter, a one-element list shared by every alias of the same memory (views,
+    # detach()); None until an alias, a save for backward or an in-place write needs it.
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_vc", "__weakref__")
     # NumPy must hand ``ndarray <op> Tensor`` to the Tensor's reflected method.
     __array_ufunc__ = None
     __array_priority__ = 1000
@@ -35,6 +37,7 @@ class Tensor:
         self._data = _to_array(data, dtype)
         self._grad = None
         self._grad_fn = None
+        self._vc = None
         self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -47,6 +50,7 @@ class Tensor:
         t._requires_grad = requires_grad
         t._grad = None
         t._grad_fn = grad_fn
+        t._vc = None
         return t
 
     __hash__ = object.__hash__  # __eq__ is elementwise, identity stays the hash
@@ -262,8 +266,36 @@ class Tensor:
         run_backward([self], seed_gradients([self], [gradient]), builtins.bool(retain_graph))
 
     def detach(self) -> Tensor:
-        """The same values outside the graph (shares memory)."""
-        return Tensor._make(self._data, False, None)
+        """The same values outside the graph (shares memory and the version counter)."""
+        t = Tensor._make(self._data, False, None)
+        t._vc = self._shared_vc()
+        return t
+
+    # ------------------------------------------------------------------ version counter
+    @property
+    def _version(self) -> builtins.int:
+        """How many in-place writes this memory has had (as ``torch.Tensor._version``).
+
+        Shared by the tensor's views and ``detach()`` aliases; ``.data`` gets its own (as in PyTorch).
+        Backward compares it with the version an op saw when it saved the tensor.
+        """
+        vc = self._vc
+        return 0 if vc is None else vc[0]
+
+    def _shared_vc(self) -> list:
+        """The version counter, created on first need, so that an alias can share it."""
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = [0]
+        return vc
+
+    def _bump_version(self) -> None:
+        """Record an in-place write (every in-place method, and optimizer steps, call this)."""
+        vc = self._vc
+        if vc is None:
+            self._vc = [1]
+        else:
+            vc[0] += 1
 
     def detach_(self) -> Tensor:
         self._grad_fn = None
@@ -801,6 +833,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ in-place (optimizers, init)
     def _check_inplace(self) -> None:
+        """Refuse an in-place write autograd cannot follow; otherwise count it in the version."""
         if self._requires_grad and _mode.enabled:
             if self._grad_fn is None:
                 raise RuntimeError(
@@ -811,6 +844,7 @@ class Tensor:
                 "in-place operations on a tensor that is part of the autograd graph are not supported; "
                 "use the out-of-place form (e.g. x = x + y instead of x.add_(y))"
             )
+        self._bump_version()
 
     def _inplace(self, ufunc, other, name: str) -> Tensor:
         self._check_inplace()

@@ -5,14 +5,16 @@
     mytorch train --out runs/demo --resume --epochs 12        # continue where it stopped
     mytorch evaluate --checkpoint runs/demo/checkpoint-best.safetensors
 
-Bad input -- an unknown choice, a missing dataset, a resume into a directory whose config
-differs, an output directory that cannot be written -- gives one clear message and exit status 2.
+Bad input -- an unknown choice or a bad value, a missing, damaged or unreadable dataset or
+checkpoint, a resume into a directory whose config differs, an output directory that cannot be
+written -- gives one clear message and exit status 2, and leaves the output directory as it was.
+Training that diverges (a non-finite loss or non-finite weights) stops with exit status 1,
+keeping the last good checkpoint.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -95,24 +97,13 @@ def _config(args: argparse.Namespace):
     )
 
 
-def _check_writable(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as e:
-        raise UsageError(f"cannot write to --out {out}: {e.strerror or e}") from None
-
-
 # ---------------------------------------------------------------------- commands
 def train_command(args: argparse.Namespace) -> int:
     from .train import LAST, NonFiniteLossError
     from .train.recipe import run
 
     config = _config(args)
-    out = Path(args.out)
-    _check_writable(out)
+    out = Path(args.out)  # run() checks that it can write there before it writes anything
     log = None if args.quiet else print
     started = time.perf_counter()
     try:
@@ -133,20 +124,33 @@ def train_command(args: argparse.Namespace) -> int:
 def evaluate_command(args: argparse.Namespace) -> int:
     from . import nn
     from .train import evaluate, load_checkpoint
-    from .train.recipe import RunConfig, build_model, input_size, load_datasets
+    from .train.checkpoint import describe_keys, find_non_finite
+    from .train.recipe import RecipeError, RunConfig, build_model, input_size, load_datasets
     from .utils.data import DataLoader
 
     try:
         checkpoint = load_checkpoint(args.checkpoint)
-    except (FileNotFoundError, ValueError) as e:
+    except (OSError, ValueError) as e:
         raise UsageError(f"--checkpoint: {e}") from None
     saved = {k: v for k, v in checkpoint.config.items() if k != "title"}
     if "model" not in saved or "dataset" not in saved:
         raise UsageError(f"{args.checkpoint} was not written by `mytorch train` (its config names no model/dataset)")
-    config = RunConfig.from_dict(saved)
+    try:
+        config = RunConfig.from_dict(saved)
+    except RecipeError as e:
+        raise UsageError(f"{args.checkpoint}: the checkpoint's config is invalid: {e}") from None
+    bad = find_non_finite(checkpoint.model)
+    if bad:
+        raise UsageError(f"{args.checkpoint} holds non-finite weights (nan/inf) in {describe_keys(bad)}; "
+                         "it cannot be evaluated")
     _, test_set = load_datasets(config, args.data_dir, train=False)
     model = build_model(config, *input_size(test_set))
-    model.load_state_dict(checkpoint.model)
+    try:
+        model.load_state_dict(checkpoint.model)
+    except (KeyError, RuntimeError, ValueError, TypeError) as e:
+        detail = " ".join(str(e).split())  # load_state_dict lists every mismatch on its own line
+        raise UsageError(f"{args.checkpoint}: the weights do not fit {config.model} on {config.dataset}: {detail}"
+                         ) from None
     loss, acc = evaluate(model, DataLoader(test_set, batch_size=args.batch_size), nn.CrossEntropyLoss())
     print(f"{args.checkpoint} (epoch {checkpoint.epoch}, {config.model} on {config.dataset}): "
           f"test loss {loss:.4f}, accuracy {acc:.4f}")
@@ -166,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             return train_command(args)
         return evaluate_command(args)
     except (UsageError, RecipeError) as e:
+        print(f"mytorch {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # the disk or the file system failed under a running command
         print(f"mytorch {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

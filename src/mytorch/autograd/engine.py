@@ -22,6 +22,18 @@ _FREED = (
 )
 
 
+def _modified(node: Function, now: int, then: int, index: int, saved) -> str:
+    """PyTorch's message for a saved tensor written in place between forward and backward."""
+    what = f"[mytorch.{saved.dtype} {list(saved.shape)}]"
+    role = f"output 0 of {node._name()}" if index < 0 else f"input {index} saved by {node._name()}"
+    return (
+        f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"{what}, which is {role}, is at version {now}; expected version {then} instead. Hint: it was changed "
+        f"in place (an in-place method, an optimizer step, or a write through a view or .detach()) after the "
+        f"forward pass used it; clone() it first or use the out-of-place form."
+    )
+
+
 def _topological_order(roots: Sequence[Function]) -> list[Function]:
     """Nodes reachable from ``roots``, each listed before every node it depends on."""
     order: list[Function] = []
@@ -84,6 +96,9 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool = False, i
             captured[node] = grad
         if node._released:
             raise RuntimeError(_FREED)
+        for vc, version, index, k in node._saved_versions:
+            if vc[0] != version:
+                raise RuntimeError(_modified(node, vc[0], version, index, node.saved_tensors[k]))
         grads_in = node.backward(node, grad)
         if type(grads_in) is not tuple:
             grads_in = (grads_in,)

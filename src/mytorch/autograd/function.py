@@ -43,12 +43,16 @@ class Function:
     #             requires grad, or None when no gradient flows there
     #   _shape, _dtype: the output's shape and dtype (every gradient arriving here is checked)
     #   _released: True once backward has freed what forward saved
+    #   _saved_versions: (version counter, version at save time, input index or -1 for the output,
+    #             position in saved_tensors) for each saved array that is (a view of) an input or the
+    #             output; backward refuses to run if a counter moved (an in-place write since forward)
     _released = False
     # PyTorch's name for this op's node (``grad_fn.name()``, and what ``repr(tensor)`` shows); None
     # means ``<ClassName>Backward0``, which already is PyTorch's name for most ops (MulBackward0, ...).
     backward_name: str | None = None
     needs_input_grad: tuple = ()
     saved_tensors: tuple = ()
+    _saved_versions: tuple | list = ()
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep arrays for ``backward``; they are dropped after backward unless retain_graph."""
@@ -82,11 +86,19 @@ class Function:
         if type(out) is not ndarray:  # NumPy reductions return scalars; a Tensor always holds an array
             out = xp.asarray(out)
         if not record:
-            return Tensor._make(out, False, None)
+            t = Tensor._make(out, False, None)
+            if out.base is not None:  # a view of an input shares its version counter
+                _share_version(t, inputs)
+            return t
         ctx._parents = parents
         ctx._shape = out.shape
         ctx._dtype = out.dtype
-        return Tensor._make(out, True, ctx)
+        t = Tensor._make(out, True, ctx)
+        if out.base is not None:
+            _share_version(t, inputs)
+        if ctx.saved_tensors:
+            ctx._saved_versions = _saved_versions(ctx.saved_tensors, inputs, arrays, t)
+        return t
 
     def _release(self) -> None:
         """Drop everything forward saved; keep only what a graph walk needs."""
@@ -110,6 +122,62 @@ class Function:
     def next_functions(self) -> tuple:
         """The parent nodes, as ``grad_fn.next_functions`` in PyTorch (leaves appear as tensors)."""
         return tuple(self.__dict__.get("_parents", ()))
+
+
+def _root(a: ndarray):
+    """The object owning ``a``'s memory (NumPy collapses view chains, except over foreign buffers)."""
+    while type(a.base) is ndarray:
+        a = a.base
+    return a if a.base is None else a.base
+
+
+def _share_version(t, inputs: tuple) -> None:
+    """Give ``t`` (whose array is a view) the version counter of the input whose memory it views."""
+    root = _root(t._data)
+    for x in inputs:
+        if isinstance(x, Tensor) and _root(x._data) is root:
+            t._vc = x._shared_vc()
+            return
+
+
+def _saved_versions(saved: tuple, inputs: tuple, arrays: list, out) -> list:
+    """[(counter, version, input index or -1 for the output, position in saved)] for every saved
+    array that is an input, the output, or a view of one of them: an in-place write to any of those
+    before backward would make the gradient wrong. Ops mostly save their inputs in order, so
+    position k is tried first (this runs for every recorded op: keep it lean)."""
+    records = []
+    n = len(arrays)
+    k = -1
+    for s in saved:
+        k += 1
+        if type(s) is not ndarray:
+            continue
+        if k < n and arrays[k] is s:
+            owner, index = inputs[k], k
+        else:
+            owner, index = _owner(s, inputs, out)
+        try:
+            vc = owner._vc
+        except AttributeError:  # a constant (a plain array, or None: nothing the graph knows)
+            continue
+        if vc is None:
+            vc = owner._vc = [0]
+        records.append((vc, vc[0], index, k))
+    return records
+
+
+def _owner(s: ndarray, inputs: tuple, out) -> tuple:
+    """The input (index) or the output (-1) whose memory ``s`` is or views; (None, -1) if none."""
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x._data is s:
+            return x, i
+    root = _root(s)
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor) and _root(x._data) is root:
+            return x, i
+    if s is out._data or _root(out._data) is root:
+        return out, -1
+    return None, -1
 
 
 def _shape_error(cls: type[Function], error: ValueError, arrays: list) -> RuntimeError:

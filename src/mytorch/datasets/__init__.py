@@ -11,7 +11,7 @@ from __future__ import annotations
 from ._safe_pickle import safe_load_pickle
 from .cifar import CIFAR10
 from .download import DownloadError, download_url, extract_tar, sha256_of
-from .idx import read_idx, write_idx
+from .idx import read_idx, read_idx_header, write_idx
 from .mnist import MNIST, FashionMNIST
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "download_url",
     "extract_tar",
     "read_idx",
+    "read_idx_header",
     "safe_load_pickle",
     "sha256_of",
     "write_idx",

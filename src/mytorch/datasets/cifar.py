@@ -21,6 +21,32 @@ from ._safe_pickle import safe_load_pickle
 from .download import download_resources, extract_tar
 from .vision import VisionDataset
 
+# A real batch file is ~31 MB (10 000 × 3072 bytes and the labels); protocol 0 spells each byte
+# with up to 6 characters, so 256 MiB bounds every valid encoding.
+_MAX_BATCH_FILE = 256 << 20
+_BATCH_IMAGES = 10000
+_NUM_CLASSES = 10
+
+
+def _check_labels(path: str, labels: list | tuple | np.ndarray) -> np.ndarray:
+    """The labels as int64, refusing anything but integers 0-9 (no floats, strings or booleans)."""
+    if isinstance(labels, np.ndarray):
+        if labels.ndim != 1 or labels.dtype.kind not in "iu":
+            got = f"a {labels.dtype} array of shape {labels.shape}"
+            raise ValueError(f"{path}: 'labels' must be integers 0-9, got {got}")
+        values = labels
+    else:
+        for i, v in enumerate(labels):
+            if type(v) is not int and not isinstance(v, np.integer):  # bool is not an int here
+                raise ValueError(f"{path}: label {i} is {v!r} ({type(v).__name__}); labels must be integers 0-9")
+        values = [int(v) for v in labels]
+    bad = [i for i, v in enumerate(values) if not 0 <= v < _NUM_CLASSES] if not isinstance(values, np.ndarray) \
+        else np.flatnonzero((values < 0) | (values >= _NUM_CLASSES)).tolist()
+    if bad:
+        i = bad[0]
+        raise ValueError(f"{path}: label {values[i]} (item {i}) is out of range for {_NUM_CLASSES} classes (0-9)")
+    return np.asarray(values, dtype=np.int64)
+
 
 def _field(batch: dict, key: str) -> Any:
     # Python 2 pickles read as latin-1 give str keys; read with encoding="bytes" they would be bytes.
@@ -50,7 +76,10 @@ class CIFAR10(VisionDataset):
     mirrors = ["https://www.cs.toronto.edu/~kriz/"]
     # The archive's SHA-256 as published by Keras (keras.datasets.cifar10); its MD5 in
     # torchvision is c58f30108f718f92721af3b95e74349a.
-    resources = [("cifar-10-python.tar.gz", "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce", None)]
+    # The size (170 498 071 bytes, what Keras and torchvision report) caps the download.
+    resources = [
+        ("cifar-10-python.tar.gz", "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce", 170498071)
+    ]
     train_list = ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5"]
     test_list = ["test_batch"]
     meta_file = "batches.meta"
@@ -99,36 +128,29 @@ class CIFAR10(VisionDataset):
         meta = os.path.join(folder, self.meta_file)
         if os.path.isfile(meta):
             self.classes = self._load_classes(meta)
-        if self.targets.size and int(self.targets.max()) >= len(self.classes):
-            top = int(self.targets.max())
-            raise ValueError(f"{folder}: label {top} is out of range for {len(self.classes)} classes")
 
     @staticmethod
     def _load_batch(path: str) -> tuple[np.ndarray, np.ndarray]:
-        batch = safe_load_pickle(path)
+        batch = safe_load_pickle(path, max_file_bytes=_MAX_BATCH_FILE)
         if not isinstance(batch, dict):
             raise ValueError(f"{path}: expected a pickled dict, got {type(batch).__name__}")
         data, labels = _field(batch, "data"), _field(batch, "labels")
         if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
             got = f"{data.dtype} array of shape {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
             raise ValueError(f"{path}: 'data' should be a uint8 array of shape (N, 3072), got {got}")
+        if not 1 <= len(data) <= _BATCH_IMAGES:
+            raise ValueError(f"{path}: 'data' holds {len(data)} images; a CIFAR-10 batch holds 1 to {_BATCH_IMAGES}")
         if not isinstance(labels, (list, tuple, np.ndarray)) or len(labels) != len(data):
             n = len(labels) if isinstance(labels, (list, tuple, np.ndarray)) else type(labels).__name__
             raise ValueError(f"count mismatch in {path}: {len(data)} images but labels: {n}")
-        try:
-            labels = np.asarray(labels, dtype=np.int64)
-        except (TypeError, ValueError, OverflowError):
-            raise ValueError(f"{path}: 'labels' must be integers") from None
-        if labels.ndim != 1 or (labels.size and labels.min() < 0):
-            raise ValueError(f"{path}: 'labels' must be non-negative integers")
-        return data, labels
+        return data, _check_labels(path, labels)
 
     @staticmethod
     def _load_classes(path: str) -> list[str]:
-        meta = safe_load_pickle(path)
+        meta = safe_load_pickle(path, max_file_bytes=1 << 20)
         names = _field(meta, "label_names") if isinstance(meta, dict) else None
-        if not isinstance(names, list) or not all(isinstance(n, (str, bytes)) for n in names):
-            raise ValueError(f"{path}: expected a dict with a 'label_names' list of strings")
+        if not isinstance(names, list) or len(names) != 10 or not all(isinstance(n, (str, bytes)) for n in names):
+            raise ValueError(f"{path}: expected a dict with a 'label_names' list of 10 strings")
         return [n.decode("latin-1") if isinstance(n, bytes) else n for n in names]
 
     def download(self) -> None:

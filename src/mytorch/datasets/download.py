@@ -5,6 +5,11 @@ only when the byte count and SHA-256 match is the file renamed (atomically, ``os
 final name. An interrupted, truncated or corrupt download therefore never leaves a file that
 looks complete, and never replaces a good one.
 
+A download is bounded in every dimension a server controls: its size (the expected size, else
+``max_bytes``), its total duration (``deadline``) and its pace (after ``rate_grace`` seconds it must
+average ``min_rate`` bytes/s), so a server trickling one byte a second cannot hold it forever.
+Redirects are followed only to http and https URLs.
+
 The mirrors a dataset downloads from can be replaced, for every dataset at once, by setting
 ``$MYTORCH_DATA_URL`` to a base URL (the file names are appended to it); tests point it at a
 local server.
@@ -19,6 +24,7 @@ import posixpath
 import shutil
 import tarfile
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,6 +33,10 @@ from typing import BinaryIO
 
 _CHUNK = 1 << 20
 URL_ENV = "MYTORCH_DATA_URL"
+MAX_BYTES = 2 << 30  # the cap on a download whose size is not known in advance
+DEADLINE = 3600.0  # seconds for one file, whatever the pace
+MIN_RATE = 16 * 1024.0  # bytes/s averaged since the start, once RATE_GRACE seconds have passed
+RATE_GRACE = 60.0
 
 
 class DownloadError(RuntimeError):
@@ -57,13 +67,19 @@ def download_url(
     sha256: str | None,
     size: int | None = None,
     timeout: float = 60.0,
+    max_bytes: int = MAX_BYTES,
+    deadline: float = DEADLINE,
+    min_rate: float = MIN_RATE,
+    rate_grace: float = RATE_GRACE,
 ) -> str:
     """Fetch ``url`` into ``root/filename`` and return that path.
 
     ``sha256`` (hex) and ``size`` (bytes), when given, must match or ``DownloadError`` is raised
     and nothing is left behind; pass ``sha256=None`` explicitly to accept unverified content. Only
-    http and https URLs are fetched. An existing ``root/filename`` is replaced only by a download
-    that verified.
+    http and https URLs are fetched (redirects included). An existing ``root/filename`` is replaced
+    only by a download that verified. ``timeout`` bounds each network wait, ``deadline`` the whole
+    transfer; after ``rate_grace`` seconds the average pace must stay above ``min_rate`` bytes/s;
+    without ``size`` the body may not exceed ``max_bytes``.
     """
     scheme = urllib.parse.urlparse(url).scheme
     if scheme not in ("http", "https"):
@@ -78,7 +94,8 @@ def download_url(
     fd, tmp = tempfile.mkstemp(dir=root, prefix=f".{filename}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:
-            digest, written = _fetch(url, out, size, timeout)
+            limits = _Limits(size, max_bytes, time.monotonic() + deadline, deadline, min_rate, rate_grace)
+            digest, written = _fetch(url, out, min(timeout, deadline), limits)
         if size is not None and written != size:
             raise DownloadError(f"{url}: got {written} bytes, expected {size}")
         if sha256 is not None and digest != sha256.lower():
@@ -90,24 +107,67 @@ def download_url(
     return dest
 
 
-def _fetch(url: str, out: BinaryIO, size: int | None, timeout: float) -> tuple[str, int]:
+class _Limits:
+    """What one transfer may take: bytes, a monotonic deadline, and a minimum average pace."""
+
+    def __init__(self, size, max_bytes, end, deadline, min_rate, rate_grace) -> None:
+        self.size, self.max_bytes, self.end, self.deadline = size, max_bytes, end, deadline
+        self.min_rate, self.rate_grace, self.start = min_rate, rate_grace, time.monotonic()
+
+    def check(self, url: str, written: int) -> None:
+        now = time.monotonic()
+        if self.size is not None and written > self.size:  # don't keep reading an endless or wrong body
+            raise DownloadError(f"{url}: more than the expected {self.size} bytes")
+        if self.size is None and written > self.max_bytes:
+            raise DownloadError(f"{url}: more than {self.max_bytes} bytes, the cap for a download of unknown size")
+        if now > self.end:
+            raise DownloadError(f"{url}: gave up after the {self.deadline:g} s deadline ({written} bytes received)")
+        elapsed = now - self.start
+        if elapsed > self.rate_grace and written < self.min_rate * elapsed:
+            raise DownloadError(
+                f"{url}: too slow ({written} bytes in {elapsed:.0f} s, below the minimum {self.min_rate:g} bytes/s)"
+            )
+
+
+class _HTTPOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects to http(s) URLs only (urllib would also follow ftp://)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201 (urllib's signature)
+        scheme = urllib.parse.urlparse(urllib.parse.urljoin(req.full_url, newurl)).scheme
+        if scheme not in ("http", "https"):
+            raise DownloadError(f"{req.full_url}: refusing a redirect to {newurl!r} (only http and https are fetched)")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_HTTPOnlyRedirects)
+
+
+def _fetch(url: str, out: BinaryIO, timeout: float, limits: _Limits) -> tuple[str, int]:
     """Stream ``url`` into ``out`` and flush it to disk; returns (hex SHA-256, byte count)."""
     h = hashlib.sha256()
     written = 0
+    size = limits.size
     request = urllib.request.Request(url, headers={"User-Agent": "mytorch"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:
+        with _OPENER.open(request, timeout=timeout) as resp:
             announced = resp.headers.get("Content-Length")
             announced = int(announced) if announced and announced.isdigit() else None
             if size is not None and announced is not None and announced != size:
                 raise DownloadError(f"{url}: the server announces {announced} bytes, expected {size}")
+            if size is None and announced is not None and announced > limits.max_bytes:
+                raise DownloadError(
+                    f"{url}: the server announces {announced} bytes, more than the {limits.max_bytes} cap"
+                )
+            # read1: whatever has arrived (up to a chunk), so the limits are checked while a slow
+            # server trickles; read(n) would wait for all n bytes.
+            read = getattr(resp, "read1", resp.read)
             while True:
-                chunk = resp.read(_CHUNK)
+                limits.check(url, written)
+                chunk = read(_CHUNK)
                 if not chunk:
                     break
                 written += len(chunk)
-                if size is not None and written > size:  # don't keep reading an endless or wrong body
-                    raise DownloadError(f"{url}: more than the expected {size} bytes")
+                limits.check(url, written)
                 h.update(chunk)
                 out.write(chunk)
             if announced is not None and written != announced:
@@ -128,11 +188,14 @@ def download_resources(
 ) -> None:
     """Download each ``(filename, sha256, size)`` into ``root``, trying the mirrors in order.
 
-    Files already in ``root`` are kept as they are. If every mirror fails for a file, the error
-    lists what each one did.
+    A file already in ``root`` is kept if its size and SHA-256 match (and refused with
+    ``DownloadError`` if they do not: it is not silently replaced). If every mirror fails for a
+    file, the error lists what each one did.
     """
     for filename, sha256, size in resources:
-        if os.path.isfile(os.path.join(root, filename)):
+        existing = os.path.join(root, filename)
+        if os.path.isfile(existing):
+            _verify_existing(existing, sha256, size)
             continue
         failures = []
         for base in mirrors_for(mirrors):
@@ -143,6 +206,21 @@ def download_resources(
                 failures.append(str(e))
         else:
             raise DownloadError(f"could not download {filename} into {root}:\n  " + "\n  ".join(failures))
+
+
+def _verify_existing(path: str, sha256: str | None, size: int | None) -> None:
+    have = os.path.getsize(path)
+    if size is not None and have != size:
+        raise DownloadError(
+            f"{path} is already there but holds {have} bytes, expected {size}; delete it to download again"
+        )
+    if sha256 is not None:
+        digest = sha256_of(path)
+        if digest != sha256.lower():
+            raise DownloadError(
+                f"{path} is already there but its SHA-256 is {digest}, expected {sha256.lower()}; "
+                "delete it to download again"
+            )
 
 
 def extract_tar(archive: str | os.PathLike, root: str | os.PathLike, top: str) -> str:

@@ -14,6 +14,8 @@ is known from the file system. A gzip stream's is not (its trailer stores the si
 the claim is first bounded by what a gzip file of that size can possibly expand to (deflate's
 ratio is at most 1032:1), and the stream is then read in bounded chunks, stopping one byte past the
 claimed length. Every malformed file raises ``ValueError`` naming the file and the problem.
+``read_idx_header`` reads only the header, so a caller can check two files against each other
+(MNIST: as many labels as images) before reading a byte of data.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ _CODES = {dt.newbyteorder("="): code for code, dt in _DTYPES.items()}
 # Deflate emits at least 1 bit per 258 repeated bytes, so no gzip member expands beyond ~1032:1.
 _GZIP_MAX_RATIO = 1032
 _CHUNK = 1 << 22
+_MAX_DIMS = 64  # NumPy's limit on the number of dimensions
+_MAX_ITEMS = (1 << 63) - 1  # NumPy's limit on the product of the dimensions (even beside a zero one)
 
 
 def _fail(path: str, problem: str) -> ValueError:
@@ -65,6 +69,16 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     Raises ``ValueError`` naming ``path`` for any malformed content, and ``OSError`` (e.g.
     ``FileNotFoundError``) when the file cannot be opened.
     """
+    return _read(path, header_only=False)
+
+
+def read_idx_header(path: str | os.PathLike) -> tuple[np.dtype, tuple[int, ...]]:
+    """The (native dtype, shape) an IDX file's header declares, checked as ``read_idx`` checks it,
+    without reading the data (for a gzip file only the first bytes are decompressed)."""
+    return _read(path, header_only=True)
+
+
+def _read(path: str | os.PathLike, header_only: bool):
     path = os.fspath(path)
     st = os.stat(path)
     if not stat.S_ISREG(st.st_mode):  # a FIFO or device could block or never end
@@ -73,15 +87,15 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         compressed = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
         if not compressed:
-            return _parse(path, raw, st.st_size, "file")
+            return _parse(path, raw, st.st_size, "file", header_only=header_only)
         try:
             with gzip.GzipFile(fileobj=raw) as stream:
-                return _parse(path, stream, None, "decompressed data", gzip_size=st.st_size)
+                return _parse(path, stream, None, "decompressed data", gzip_size=st.st_size, header_only=header_only)
         except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
             raise _fail(path, f"corrupt or truncated gzip stream ({type(e).__name__}: {e})") from None
 
 
-def _parse(path: str, stream, length: int | None, what: str, gzip_size: int = 0) -> np.ndarray:
+def _parse(path: str, stream, length: int | None, what: str, gzip_size: int = 0, header_only: bool = False):
     """Validate the header read from ``stream``, then read exactly the data it declares."""
     magic = _read_up_to(stream, 4)
     if len(magic) < 4:
@@ -97,6 +111,8 @@ def _parse(path: str, stream, length: int | None, what: str, gzip_size: int = 0)
         raise _fail(path, f"unknown IDX data type code 0x{code:02X}; expected one of {known}")
     if ndim == 0:
         raise _fail(path, "the header declares 0 dimensions; an IDX array has at least 1")
+    if ndim > _MAX_DIMS:
+        raise _fail(path, f"the header declares {ndim} dimensions; at most {_MAX_DIMS} are supported")
     dims_bytes = _read_up_to(stream, 4 * ndim)
     if len(dims_bytes) < 4 * ndim:
         raise _fail(
@@ -106,6 +122,8 @@ def _parse(path: str, stream, length: int | None, what: str, gzip_size: int = 0)
         )
     shape = struct.unpack(f">{ndim}I", dims_bytes)
     dtype = _DTYPES[code]
+    if math.prod(d for d in shape if d) * dtype.itemsize > _MAX_ITEMS:  # NumPy refuses such shapes even when empty
+        raise _fail(path, f"the header declares shape {shape}, too large for an array even with a zero dimension")
     header = 4 + 4 * ndim
     need = math.prod(shape) * dtype.itemsize  # a Python int: no overflow for any header
     declared = f"the header declares shape {shape} of {dtype.newbyteorder('=').name}, i.e. {need} data bytes"
@@ -115,6 +133,8 @@ def _parse(path: str, stream, length: int | None, what: str, gzip_size: int = 0)
             have = length - header
             kind = "truncated" if have < need else f"{have - need} unexpected trailing bytes"
             raise _fail(path, f"{what} is {length} bytes: {declared} after a {header}-byte header, has {have} ({kind})")
+        if header_only:
+            return dtype.newbyteorder("="), shape
         buf = bytearray(need)
         view, got = memoryview(buf), 0
         while got < need:
@@ -129,6 +149,8 @@ def _parse(path: str, stream, length: int | None, what: str, gzip_size: int = 0)
                 path,
                 f"{declared}, more than a {gzip_size}-byte gzip file can expand to (at most ~{limit} bytes)",
             )
+        if header_only:
+            return dtype.newbyteorder("="), shape
         buf = _read_up_to(stream, need + 1)  # one byte more, to detect trailing data
         if len(buf) != need:
             kind = "truncated" if len(buf) < need else "trailing bytes after the data"

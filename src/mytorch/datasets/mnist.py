@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _root
 from .download import download_resources
-from .idx import read_idx
+from .idx import read_idx, read_idx_header
 from .vision import VisionDataset
 
 
@@ -98,25 +98,35 @@ class MNIST(VisionDataset):
         self._chw = self.data[:, None]  # (N, 1, 28, 28) view: one grey channel
 
     def _load(self, image_file: str, label_file: str) -> tuple[np.ndarray, np.ndarray]:
-        images = read_idx(image_file)
+        # Both headers first: a mismatch is refused before a byte of (possibly gzip-bombed) data is read.
+        image_dtype, image_shape = read_idx_header(image_file)
+        label_dtype, label_shape = read_idx_header(label_file)
+        if len(image_shape) != 3 or image_dtype != np.uint8:
+            raise ValueError(
+                f"{image_file}: expected uint8 images of shape (N, rows, cols), got {image_dtype} of shape "
+                f"{image_shape}"
+            )
+        if len(label_shape) != 1 or label_dtype != np.uint8:
+            raise ValueError(
+                f"{label_file}: expected uint8 labels of shape (N,), got {label_dtype} of shape {label_shape}"
+            )
+        if image_shape[0] != label_shape[0]:
+            raise ValueError(
+                f"count mismatch: {image_file} holds {image_shape[0]} images but {label_file} holds "
+                f"{label_shape[0]} labels"
+            )
+        if image_shape[0] == 0:
+            raise ValueError(f"{image_file}: the split holds no images")
+        if image_shape[1] == 0 or image_shape[2] == 0:
+            raise ValueError(f"{image_file}: images of {image_shape[1]}×{image_shape[2]} pixels hold nothing")
         labels = read_idx(label_file)
-        if images.ndim != 3 or images.dtype != np.uint8:
-            raise ValueError(
-                f"{image_file}: expected uint8 images of shape (N, rows, cols), got {images.dtype} of shape "
-                f"{images.shape}"
-            )
-        if labels.ndim != 1 or labels.dtype != np.uint8:
-            raise ValueError(
-                f"{label_file}: expected uint8 labels of shape (N,), got {labels.dtype} of shape {labels.shape}"
-            )
-        if len(images) != len(labels):
-            raise ValueError(
-                f"count mismatch: {image_file} holds {len(images)} images but {label_file} holds {len(labels)} labels"
-            )
-        if labels.size and int(labels.max()) >= len(self.classes):
+        if int(labels.max()) >= len(self.classes):
             raise ValueError(
                 f"{label_file}: label {int(labels.max())} is out of range for {len(self.classes)} classes"
             )
+        images = read_idx(image_file)
+        if images.shape != image_shape or labels.shape != label_shape:  # a file replaced while being read
+            raise ValueError(f"{image_file} or {label_file} changed while being read")
         return images, labels.astype(np.int64)
 
 

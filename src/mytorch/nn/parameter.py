@@ -22,6 +22,7 @@ class Parameter(Tensor):
         self._data = data._data if isinstance(data, Tensor) else Tensor(data)._data
         self._grad = None
         self._grad_fn = None
+        self._vc = None
         self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)

@@ -63,21 +63,24 @@ class Mul(Function):
 
 
 class Div(Function):
-    """out = a / b;  da = g / b,  db = −g·a / b² = −g·out / b."""
+    """out = a / b;  da = g / b,  db = −g·(a / b) / b.
+
+    Saves a and b, not out, as PyTorch does: an in-place write to the quotient after the forward
+    pass does not invalidate the gradient (the version check would otherwise raise where torch does not).
+    """
 
     @staticmethod
     def forward(ctx, a, b):
         _meta(ctx, a, b)
-        out = a / b
-        ctx.save_for_backward(b, out if ctx.needs_input_grad[1] else None)
-        return out
+        ctx.save_for_backward(b, a if ctx.needs_input_grad[1] else None)
+        return a / b
 
     @staticmethod
     def backward(ctx, grad):
-        b, out = ctx.saved_tensors
+        b, a = ctx.saved_tensors
         ma, mb = ctx.meta
         ga = unbroadcast(grad / b, *ma) if ma else None
-        gb = unbroadcast(-grad * out / b, *mb) if mb else None
+        gb = unbroadcast(-grad * ((a / b) / b), *mb) if mb else None
         return ga, gb
 
 
@@ -104,7 +107,7 @@ class Pow(Function):
     def forward(ctx, a, b):
         _meta(ctx, a, b)
         out = a**b
-        ctx.save_for_backward(a, b, out)
+        ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)  # out only for db (as torch)
         return out
 
     @staticmethod

@@ -153,6 +153,7 @@ class Optimizer(abc.ABC):
                 if not state:
                     self._init_state(state, p, group)
                 self._update(p._data, grad._data, state, group)
+                p._bump_version()  # an in-place write: a graph that saved p must not backpropagate
                 if state:  # SGD without momentum keeps no state, as in torch
                     self.state[p] = state
         self._opt_called = True  # read by the LR schedulers' "step order" warning

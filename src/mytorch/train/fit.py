@@ -13,7 +13,7 @@ from typing import Any
 from ..nn import Module
 from ..optim import Optimizer
 from ..optim.lr_scheduler import ReduceLROnPlateau
-from .checkpoint import save_checkpoint
+from .checkpoint import describe_keys, save_checkpoint, training_state_non_finite
 from .loop import NonFiniteLossError, evaluate, train_epoch
 from .metrics import plot_curves, write_metrics_csv
 
@@ -92,6 +92,11 @@ def fit(
         eval_seconds = time.perf_counter() - start
         if not math.isfinite(test_loss):
             raise NonFiniteLossError(f"the test loss became {test_loss} after epoch {epoch}", history=history)
+        # A finite loss can hide inf/nan weights (e.g. BatchNorm running statistics after a huge
+        # step): such a state must not become the "last good" checkpoint.
+        bad = training_state_non_finite(model, optimizer)
+        if bad:
+            raise NonFiniteLossError(f"non-finite weights after epoch {epoch}: {describe_keys(bad)}", history=history)
         if scheduler is not None and scheduler_interval == "epoch":
             if isinstance(scheduler, ReduceLROnPlateau):
                 scheduler.step(test_loss)

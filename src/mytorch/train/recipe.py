@@ -25,6 +25,7 @@ import functools
 import json
 import math
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,8 @@ from .._threads import get_num_threads, set_num_threads
 from ..optim import lr_scheduler
 from ..random import manual_seed
 from ..serialization import atomic_write
-from .checkpoint import load_checkpoint, restore
-from .fit import LAST, fit
+from .checkpoint import describe_keys, find_non_finite, load_checkpoint, restore
+from .fit import BEST, LAST, fit
 
 
 class RecipeError(ValueError):
@@ -148,6 +149,9 @@ class RunConfig:
                 raise RecipeError(f"hidden widths must be integers in 1..{_MAX_WIDTH}; got {list(hidden)}")
             if self.model == "mlp-resnet" and len(hidden) != 1:
                 raise RecipeError(f"hidden for mlp-resnet is one width (hidden_dim); got {list(hidden)}")
+            if self.model == "mlp-resnet" and hidden[0] < 2:  # its blocks are hidden_dim // 2 wide
+                raise RecipeError(f"hidden for mlp-resnet must be at least 2 (its blocks are half as wide); "
+                                  f"got {hidden[0]}")
         object.__setattr__(self, "hidden", hidden)
         for name in ("batch_size", "epochs"):
             if getattr(self, name) < 1:
@@ -210,6 +214,7 @@ class RunConfig:
 
 
 _MAX_WIDTH = 1 << 16  # a wider layer would need gigabytes for its weights alone
+_MAX_PARAMETERS = 1 << 27  # 512 MiB of float32 weights (and twice that of Adam state): refuse larger models
 
 # Field -> accepted types (bool is an int in Python, and never a valid count here).
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -237,8 +242,24 @@ RESUME_KEYS = tuple(f.name for f in dataclasses.fields(RunConfig) if f.name not 
 
 
 # ---------------------------------------------------------------------- building blocks
+def parameter_count(config: RunConfig, in_features: int, num_classes: int) -> int:
+    """How many parameters ``build_model`` would create, computed without building it."""
+    if config.model == "mlp":
+        widths = [in_features, *config.hidden, num_classes]
+        return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+    if config.model == "mlp-resnet":
+        h, half = config.hidden[0], config.hidden[0] // 2
+        block = (h * half + half) + 2 * half + (half * h + h) + 2 * h  # two Linear, two BatchNorm1d
+        return in_features * h + h + 3 * block + h * num_classes + num_classes
+    return 0  # the seed-004 MLPs: fixed and small
+
+
 def build_model(config: RunConfig, in_features: int, num_classes: int) -> nn.Module:
-    """The model a config names, sized for the dataset."""
+    """The model a config names, sized for the dataset (refusing one too large to hold in memory)."""
+    n = parameter_count(config, in_features, num_classes)
+    if n > _MAX_PARAMETERS:
+        raise RecipeError(f"model {config.model} with hidden {list(config.hidden)} on {in_features} inputs would have "
+                          f"{n:,} parameters, more than the {_MAX_PARAMETERS:,} allowed")
     return MODELS[config.model][0](config, in_features, num_classes)
 
 
@@ -272,6 +293,8 @@ def _load(name: str, root: str | None, download: bool, train: bool):
         return cls(root=root, train=train, download=download)
     except FileNotFoundError as e:
         raise RecipeError(f"dataset {name} is missing.\n{e}") from None
+    except (ValueError, OSError, datasets.DownloadError) as e:  # a damaged, unreadable or undownloadable file
+        raise RecipeError(f"dataset {name} ({'train' if train else 'test'} split) cannot be used: {e}") from None
 
 
 def load_datasets(config: RunConfig, data_dir: str | os.PathLike | None = None, download: bool = False,
@@ -284,9 +307,20 @@ def load_datasets(config: RunConfig, data_dir: str | os.PathLike | None = None, 
     if not train:
         return None, test
     train_set = _load(config.dataset, root, download, True)
+    train_shape, test_shape = _sample_shape(train_set), _sample_shape(test)
+    if train_shape != test_shape:
+        raise RecipeError(f"dataset {config.dataset}: the training images have shape {train_shape} but the test "
+                          f"images {test_shape} (files from different datasets?)")
     if config.subset is not None and config.subset < len(train_set):
         train_set = Subset(train_set, range(config.subset))
     return train_set, test
+
+
+def _sample_shape(dataset: Any) -> tuple[int, ...]:
+    data = getattr(dataset, "_chw", None)  # the image datasets: no need to convert a sample
+    if data is not None:
+        return tuple(data.shape[1:])
+    return tuple(dataset[0][0].shape)
 
 
 def input_size(dataset: Any) -> tuple[int, int]:
@@ -296,18 +330,81 @@ def input_size(dataset: Any) -> tuple[int, int]:
     return in_features, len(getattr(dataset, "classes", range(10)))
 
 
-def _check_resume(out: Path, config: RunConfig) -> None:
-    saved_path = out / "config.json"
-    if not saved_path.is_file():
-        raise RecipeError(f"resume: {saved_path} does not exist (nothing to resume in {out})")
-    saved = json.loads(saved_path.read_text())
+def _read_saved_config(path: Path) -> dict:
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise RecipeError(f"resume: cannot read {path}: {e}") from None
+    if not isinstance(saved, dict):
+        raise RecipeError(f"resume: {path} does not hold a run config (a JSON object)")
+    return saved
+
+
+def _differing(saved: dict, config: RunConfig) -> list[str]:
     now = config.to_dict()
     differing = [k for k in RESUME_KEYS if saved.get(k) != now[k]]
     if config.epochs != saved.get("epochs") and config.scheduler != "none":
         differing.append("epochs")
+    return differing
+
+
+def _check_resume(out: Path, config: RunConfig) -> None:
+    saved_path = out / "config.json"
+    if not saved_path.is_file():
+        raise RecipeError(f"resume: {saved_path} does not exist (nothing to resume in {out})")
+    saved = _read_saved_config(saved_path)
+    now = config.to_dict()
+    differing = _differing(saved, config)
     if differing:
         details = "; ".join(f"{k}: saved {saved.get(k)!r}, now {now[k]!r}" for k in differing)
         raise RecipeError(f"resume: the config in {saved_path} differs ({details})")
+
+
+_METRIC_KEYS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr")
+
+
+def _load_resume_checkpoint(path: Path, config: RunConfig) -> Any:
+    """The checkpoint to resume from, checked as the CLI checks its flags: its config must be a valid
+    RunConfig equal to this one in every key that changes the computation, and its history one row
+    per epoch."""
+    try:
+        checkpoint = load_checkpoint(path)
+    except (ValueError, OSError) as e:
+        raise RecipeError(f"resume: {e}") from None
+    saved = {k: v for k, v in checkpoint.config.items() if k != "title"}
+    try:
+        RunConfig.from_dict(saved)
+    except RecipeError as e:
+        raise RecipeError(f"resume: {path}: the checkpoint's config is invalid: {e}") from None
+    differing = _differing(saved, config)
+    if differing:
+        raise RecipeError(f"resume: {path} was written by a different config ({', '.join(differing)} differ)")
+    bad = find_non_finite(checkpoint.model)
+    if checkpoint.optimizer is not None:
+        bad += [f"optimizer/{i}/{k}" for i, st in checkpoint.optimizer["state"].items() for k in find_non_finite(st)]
+    if bad:
+        raise RecipeError(f"resume: {path} holds non-finite values (nan/inf) in {describe_keys(bad)}")
+    history = checkpoint.history
+    if len(history) != checkpoint.epoch or any(
+        not all(k in row for k in _METRIC_KEYS) or row["epoch"] != i + 1 for i, row in enumerate(history)
+    ):
+        raise RecipeError(f"resume: {path}: its metrics history does not hold one row per epoch 1..{checkpoint.epoch}")
+    return checkpoint
+
+
+def _check_can_write(out: Path) -> None:
+    """Refuse, before anything is written, an output directory or file that cannot be replaced."""
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise RecipeError(f"cannot write to {out}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise RecipeError(f"cannot write to {out}: {existing} is not writable")
+    for name in ("config.json", "metrics.csv", "curves.png", LAST, BEST):
+        f = out / name
+        if f.exists() and (not f.is_file() or not f.stat().st_mode & stat.S_IWUSR):
+            raise RecipeError(f"cannot write to {out}: {f} is read-only (or not a file); not replacing it")
 
 
 # ---------------------------------------------------------------------- the run
@@ -354,15 +451,22 @@ def run(
 
     start_epoch, history = 0, []
     if resume and (out / LAST).exists():
-        checkpoint = load_checkpoint(out / LAST)
-        restore(checkpoint, model, optimizer, scheduler)
+        checkpoint = _load_resume_checkpoint(out / LAST, config)
+        try:
+            restore(checkpoint, model, optimizer, scheduler)
+        except ValueError as e:
+            raise RecipeError(f"resume: {e}") from None
         start_epoch, history = checkpoint.epoch, checkpoint.history
         if start_epoch >= config.epochs:
             if log is not None:
                 log(f"{out}: already trained for {start_epoch} epochs (epochs {config.epochs}); nothing to do")
             return history
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "config.json", config.to_json().encode())
+    _check_can_write(out)  # everything above only read: a refused run leaves the directory as it was
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write(out / "config.json", config.to_json().encode())
+    except OSError as e:
+        raise RecipeError(f"cannot write to {out}: {e.strerror or e}") from None
 
     if log is not None:
         log(f"training {config.model} ({model.num_parameters():,} parameters) on {config.dataset} with "

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from ._collate import default_collate
+from ._collate import default_collate, default_convert
 from .dataloader import DataLoader
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler
@@ -26,5 +26,6 @@ __all__ = [
     "SubsetRandomSampler",
     "TensorDataset",
     "default_collate",
+    "default_convert",
     "random_split",
 ]

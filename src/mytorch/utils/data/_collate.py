@@ -80,6 +80,32 @@ def default_collate(batch: Sequence[Any]) -> Any:
     raise TypeError(_ERROR.format(type(elem)))
 
 
+def default_convert(data: Any) -> Any:
+    """One sample as a loader without batching (``batch_size=None``) returns it, as torch's
+    ``default_convert``: NumPy arrays and scalars become tensors, containers are converted per
+    element, everything else (Python numbers, strings, tensors) is returned as it is."""
+    if isinstance(data, ndarray):
+        return data if data.dtype.kind in "OSUV" else from_numpy(data)
+    if isinstance(data, np.generic):
+        return data if data.dtype.kind in "OSUV" else from_numpy(np.asarray(data))
+    if isinstance(data, Mapping):
+        converted = {key: default_convert(value) for key, value in data.items()}
+        try:
+            return type(data)(converted)
+        except TypeError:
+            return converted
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return [default_convert(d) for d in data]  # as torch: a tuple becomes a list
+    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
+        try:
+            return type(data)([default_convert(d) for d in data])
+        except TypeError:
+            return [default_convert(d) for d in data]
+    return data
+
+
 def _as_tensors(batch: Any) -> Any:
     """A fast-path batch (arrays in ``default_collate``'s layout) with each array wrapped as a Tensor."""
     if isinstance(batch, ndarray):

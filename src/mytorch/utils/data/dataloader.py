@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ...random import Generator
-from ._collate import _as_tensors, default_collate
+from ._collate import _as_tensors, default_collate, default_convert
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 
@@ -28,7 +28,8 @@ class DataLoader:
 
     Args:
         dataset: a map-style dataset (``__getitem__`` and ``__len__``).
-        batch_size: samples per batch.
+        batch_size: samples per batch; None turns batching off (as torch): each item is one sample
+            from the sampler, passed through ``collate_fn`` (``default_convert`` when None).
         shuffle: a new random order every epoch (each ``iter()``), drawn from ``generator``.
         sampler: the order of indices (mutually exclusive with ``shuffle``).
         batch_sampler: yields lists of indices, one list per batch (mutually exclusive with
@@ -45,7 +46,7 @@ class DataLoader:
     def __init__(
         self,
         dataset: Any,
-        batch_size: int = 1,
+        batch_size: int | None = 1,
         shuffle: bool | None = False,
         sampler: Sampler | Iterable[int] | None = None,
         batch_sampler: Sampler | Iterable[list[int]] | None = None,
@@ -78,9 +79,12 @@ class DataLoader:
             drop_last = False
         elif sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
+        elif batch_size is None and drop_last:
+            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with drop_last")
         if sampler is None:
             sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
-        if batch_sampler is None:
+        auto_collation = batch_sampler is not None or batch_size is not None
+        if batch_sampler is None and batch_size is not None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
 
         self.dataset = dataset
@@ -89,10 +93,13 @@ class DataLoader:
         self.sampler = sampler
         self.batch_sampler = batch_sampler
         self.generator = generator
-        self.collate_fn = default_collate if collate_fn is None else collate_fn
+        self._auto_collation = auto_collation
+        if collate_fn is None:
+            collate_fn = default_collate if auto_collation else default_convert
+        self.collate_fn = collate_fn
 
     def __len__(self) -> int:
-        return len(self.batch_sampler)
+        return len(self.batch_sampler) if self._auto_collation else len(self.sampler)
 
     def __iter__(self) -> Iterator[Any]:
         return _DataLoaderIter(self)
@@ -107,7 +114,10 @@ class _DataLoaderIter:
         self._collate_fn = loader.collate_fn
         fetch = getattr(loader.dataset, "_fetch_batch", None)
         self._fetch_batch = fetch if loader.collate_fn is default_collate else None
-        if type(loader.batch_sampler) is BatchSampler:  # a subclass may iterate its own way
+        self._single = not loader._auto_collation
+        if self._single:  # batch_size=None: one sample per item, straight from the sampler
+            self._batches = iter(loader.sampler)
+        elif type(loader.batch_sampler) is BatchSampler:  # a subclass may iterate its own way
             self._batches = loader.batch_sampler._iter_arrays()
         else:
             self._batches = iter(loader.batch_sampler)
@@ -121,6 +131,8 @@ class _DataLoaderIter:
 
     def __next__(self) -> Any:
         indices = next(self._batches)
+        if self._single:
+            return self._collate_fn(self._dataset[indices])
         if self._fetch_batch is not None:
             batch = self._fetch_batch(np.asarray(indices, dtype=np.int64))
             if batch is not None:
