@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from ._argtypes import positive_int as _positive_int
+
 
 class UsageError(Exception):
     """Bad input from the user: reported in one line, exit status 2."""
@@ -67,16 +69,6 @@ def _parser() -> argparse.ArgumentParser:
 
     add_lab_parser(sub)  # `mytorch lab ...`: optimizer studies (mytorch/lab/cli.py)
     return parser
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def _config(args: argparse.Namespace):

@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .._argtypes import positive_int as _positive_int
 from .study import LabError
 
 
@@ -25,16 +26,6 @@ class _OneLineParser(argparse.ArgumentParser):
     def error(self, message: str):
         print(f"{self.prog}: error: {message}", file=sys.stderr)
         sys.exit(2)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
