@@ -77,10 +77,12 @@ def _metrics(path, drop_timing=True):
 
 
 def _checkpoint(path):
-    """Every tensor's bytes, and the metadata without the timing columns of its history."""
+    """Every tensor's bytes, and the metadata without the timing columns of its history (nor the metadata's own
+    CRC-32, which covers those timings)."""
     arrays, meta = load_arrays(path)
     info = json.loads(meta["mytorch"])
     info["history"] = [{k: v for k, v in row.items() if k not in TIMING} for row in info["history"]]
+    info.pop("metadata_crc32", None)
     return {k: (a.dtype.str, a.shape, a.tobytes()) for k, a in arrays.items()}, info
 
 

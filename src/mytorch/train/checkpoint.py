@@ -158,7 +158,9 @@ def save_checkpoint(
     if bad:
         raise NonFiniteError(f"refusing to write {path}: non-finite values (nan/inf) in {describe_keys(bad)}", bad)
     arrays = {k: v.detach()._data if isinstance(v, Tensor) else xp.asarray(v) for k, v in tensors.items()}
-    meta["checksums"] = {k: _crc(a) for k, a in arrays.items()}
+    # Sorted: the file must not depend on the order of a state dict in memory (a resumed optimizer lists its
+    # state in the order it was loaded), so an interrupted and an uninterrupted run write the same bytes.
+    meta["checksums"] = {k: _crc(arrays[k]) for k in sorted(arrays)}
     meta[_META_CRC] = _meta_crc(meta)
     save(arrays, path, metadata={"mytorch": json.dumps(meta)})
 
