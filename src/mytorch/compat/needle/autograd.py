@@ -96,11 +96,11 @@ class Op:
     it through the core, so no needle op carries its own derivative.
     """
 
-    def __call__(self, *args: Any) -> Tensor:
-        raise NotImplementedError
+    def __call__(self, *args: Any) -> Tensor:  # the base of Op kinds (the course's Op interface)
+        raise NotImplementedError(f"{type(self).__name__} is an abstract needle Op: subclass TensorOp")
 
-    def lift(self, *args: _CoreTensor) -> _CoreTensor:
-        raise NotImplementedError
+    def lift(self, *args: _CoreTensor) -> _CoreTensor:  # every concrete op defines it
+        raise NotImplementedError(f"{type(self).__name__}.lift: an op says which core Functions compute it")
 
     def compute(self, *arrays: np.ndarray) -> np.ndarray:
         """The forward on plain arrays."""

@@ -32,8 +32,8 @@ __all__ = [
 class Transform:
     """A callable on one H×W×C image (a NumPy array)."""
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+    def __call__(self, x: np.ndarray) -> np.ndarray:  # the course's abstract base
+        raise NotImplementedError(f"{type(self).__name__}: a Transform subclass defines __call__")
 
 
 class RandomFlipHorizontal(Transform):
@@ -67,11 +67,11 @@ class Dataset:
     def __init__(self, transforms: list | None = None) -> None:
         self.transforms = transforms
 
-    def __getitem__(self, index: int) -> Any:
-        raise NotImplementedError
+    def __getitem__(self, index: int) -> Any:  # the course's abstract base: subclasses define both
+        raise NotImplementedError(f"{type(self).__name__}: a Dataset subclass defines __getitem__")
 
     def __len__(self) -> int:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}: a Dataset subclass defines __len__")
 
     def apply_transforms(self, x: np.ndarray) -> np.ndarray:
         if self.transforms is not None:

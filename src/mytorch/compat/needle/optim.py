@@ -38,8 +38,8 @@ class Optimizer:
     def __init__(self, params: Iterable[Tensor]) -> None:
         self.params = list(params)
 
-    def step(self) -> None:
-        raise NotImplementedError
+    def step(self) -> None:  # the course's abstract base: SGD and Adam define it
+        raise NotImplementedError(f"{type(self).__name__}.step: an Optimizer subclass defines its update")
 
     def reset_grad(self) -> None:
         for p in self.params:
