@@ -359,3 +359,10 @@ def test_a_course_style_training_run():
     adam_1 = learn_model_1d(64, 16, make, optim.Adam, lr=0.01, epochs=1)
     adam_3 = learn_model_1d(64, 16, make, optim.Adam, lr=0.01, epochs=3)
     assert adam_3 < adam_1  # random labels, but the batches get memorised
+
+
+def test_the_abstract_bases_name_what_a_subclass_must_define():
+    for cls, missing in ((optim.Optimizer, "step"), (data.Dataset, "__getitem__"), (data.Transform, "__call__"),
+                         (autograd.Op, "lift")):
+        with pytest.raises(TypeError, match=missing):
+            cls([]) if cls is optim.Optimizer else cls()

@@ -21,6 +21,7 @@ Conventions (seed 002 and the course's reference autograd):
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 import numpy as np
@@ -88,7 +89,7 @@ def _core_leaf(array: np.ndarray, requires_grad: bool) -> _CoreTensor:
     return _CoreTensor._make(array, bool(requires_grad) and array.dtype.kind == "f", None)
 
 
-class Op:
+class Op(abc.ABC):
     """An operator: ``__call__`` builds the output tensor; ``lift`` is the core computation.
 
     Subclasses implement ``lift(*core_tensors) -> core tensor`` with core ops only. ``compute``
@@ -96,11 +97,9 @@ class Op:
     it through the core, so no needle op carries its own derivative.
     """
 
-    def __call__(self, *args: Any) -> Tensor:  # the base of Op kinds (the course's Op interface)
-        raise NotImplementedError(f"{type(self).__name__} is an abstract needle Op: subclass TensorOp")
-
-    def lift(self, *args: _CoreTensor) -> _CoreTensor:  # every concrete op defines it
-        raise NotImplementedError(f"{type(self).__name__}.lift: an op says which core Functions compute it")
+    @abc.abstractmethod
+    def lift(self, *args: _CoreTensor) -> _CoreTensor:
+        """The op as core tensor ops (every concrete op says which core Functions compute it)."""
 
     def compute(self, *arrays: np.ndarray) -> np.ndarray:
         """The forward on plain arrays."""

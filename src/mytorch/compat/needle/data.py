@@ -15,6 +15,7 @@ smaller); each batch is a tuple of Tensors, one per field of the samples, stacke
 
 from __future__ import annotations
 
+import abc
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -29,11 +30,12 @@ __all__ = [
 ]  # fmt: skip
 
 
-class Transform:
+class Transform(abc.ABC):
     """A callable on one H×W×C image (a NumPy array)."""
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:  # the course's abstract base
-        raise NotImplementedError(f"{type(self).__name__}: a Transform subclass defines __call__")
+    @abc.abstractmethod
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """The transformed image."""
 
 
 class RandomFlipHorizontal(Transform):
@@ -61,17 +63,19 @@ class RandomCrop(Transform):
         return padded[p + shift_x : p + shift_x + h, p + shift_y : p + shift_y + w]
 
 
-class Dataset:
+class Dataset(abc.ABC):
     """Subclasses define ``__getitem__`` and ``__len__``; ``apply_transforms`` runs the transforms in order."""
 
     def __init__(self, transforms: list | None = None) -> None:
         self.transforms = transforms
 
-    def __getitem__(self, index: int) -> Any:  # the course's abstract base: subclasses define both
-        raise NotImplementedError(f"{type(self).__name__}: a Dataset subclass defines __getitem__")
+    @abc.abstractmethod
+    def __getitem__(self, index: int) -> Any:
+        """One sample (a tuple of arrays)."""
 
+    @abc.abstractmethod
     def __len__(self) -> int:
-        raise NotImplementedError(f"{type(self).__name__}: a Dataset subclass defines __len__")
+        """The number of samples."""
 
     def apply_transforms(self, x: np.ndarray) -> np.ndarray:
         if self.transforms is not None:

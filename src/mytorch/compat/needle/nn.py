@@ -76,10 +76,8 @@ class Module:
         for m in self._children():
             m.training = True
 
-    def forward(self, *args: Any, **kwargs: Any) -> Tensor:  # as torch's Module.forward: subclasses define it
-        raise NotImplementedError(f"{type(self).__name__}.forward: a Module subclass defines its forward")
-
     def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
+        # As in the course's Module: subclasses define ``forward`` (there is no default to fall back on).
         return self.forward(*args, **kwargs)
 
 

@@ -22,6 +22,7 @@ optimizer's own state is updated in place. Parameters whose ``grad`` is None are
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Iterable
 
 import numpy as np
@@ -32,14 +33,15 @@ from .autograd import Tensor
 __all__ = ["SGD", "Adam", "Optimizer"]
 
 
-class Optimizer:
+class Optimizer(abc.ABC):
     """Holds ``params``; ``step()`` updates them, ``reset_grad()`` clears their gradients."""
 
     def __init__(self, params: Iterable[Tensor]) -> None:
         self.params = list(params)
 
-    def step(self) -> None:  # the course's abstract base: SGD and Adam define it
-        raise NotImplementedError(f"{type(self).__name__}.step: an Optimizer subclass defines its update")
+    @abc.abstractmethod
+    def step(self) -> None:
+        """One update of every parameter (SGD and Adam define it)."""
 
     def reset_grad(self) -> None:
         for p in self.params:
