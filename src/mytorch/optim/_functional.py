@@ -50,6 +50,23 @@ def sgd(
     _for_blocks(block, [param, grad, momentum_buffer], scratch=2)
 
 
+def _adam_moments(p, g, m, v, t, d, *, decay: float, l2: float, beta1: float, beta2: float, maximize: bool):
+    """The part Adam, NAdam and RAdam share, on one block, in place: decoupled decay θ ← θ(1 − γλ) when
+    ``decay`` ≠ 1, g ← g (+ λθ, − when maximizing), m ← m + (1−β1)(g − m) (torch's lerp), v ← β2 v + ((1−β2) g) g
+    (torch's addcmul order). Returns the gradient used (``d`` or ``g`` itself); ``t`` is scratch."""
+    if decay != 1.0:
+        p *= decay
+    g = _grad(p, g, d, l2, maximize)
+    xp.subtract(g, m, out=t)
+    t *= 1 - beta1
+    m += t
+    xp.multiply(g, 1 - beta2, out=t)
+    t *= g
+    v *= beta2
+    v += t
+    return g
+
+
 def adam(
     param: ndarray, grad: ndarray, exp_avg: ndarray, exp_avg_sq: ndarray, max_exp_avg_sq: ndarray | None, *,
     step: float, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float, maximize: bool,
@@ -65,19 +82,10 @@ def adam(
     step_size = lr / bias_correction1 * c
     eps_c = eps * c
     l2 = 0.0 if decoupled_weight_decay else weight_decay
-    decay = 1 - lr * weight_decay
+    decay = 1 - lr * weight_decay if decoupled_weight_decay and weight_decay else 1.0
 
     def block(p, g, m, v, vmax, t, d) -> None:
-        if decoupled_weight_decay and weight_decay:
-            p *= decay
-        g = _grad(p, g, d, l2, maximize)
-        xp.subtract(g, m, out=t)  # m ← m + (1−β1)(g − m): torch's lerp
-        t *= 1 - beta1
-        m += t
-        xp.multiply(g, 1 - beta2, out=t)  # ((1−β2) g) g: torch's addcmul order
-        t *= g
-        v *= beta2
-        v += t
+        _adam_moments(p, g, m, v, t, d, decay=decay, l2=l2, beta1=beta1, beta2=beta2, maximize=maximize)
         if vmax is not None:
             v = xp.maximum(vmax, v, out=vmax)
         xp.sqrt(v, out=t)
@@ -185,17 +193,10 @@ def nadam(
     avg_coef = lr * mu_next / (1.0 - mu_product * mu_next)
     l2 = 0.0 if decoupled_weight_decay else weight_decay
 
+    decay = 1 - lr * weight_decay if decoupled_weight_decay and weight_decay else 1.0
+
     def block(p, g, m, v, t, u, d) -> None:
-        if decoupled_weight_decay and weight_decay:
-            p *= 1 - lr * weight_decay
-        g = _grad(p, g, d, l2, maximize)
-        xp.subtract(g, m, out=t)  # m ← m + (1−β1)(g − m): torch's lerp
-        t *= 1 - beta1
-        m += t
-        v *= beta2
-        xp.multiply(g, 1 - beta2, out=t)
-        t *= g
-        v += t
+        g = _adam_moments(p, g, m, v, t, d, decay=decay, l2=l2, beta1=beta1, beta2=beta2, maximize=maximize)
         xp.divide(v, bias_correction2, out=t)
         xp.sqrt(t, out=t)
         t += eps
@@ -226,17 +227,10 @@ def radam(
         step_size = lr / bias_correction1
     l2 = 0.0 if decoupled_weight_decay else weight_decay
 
+    decay = 1 - lr * weight_decay if decoupled_weight_decay and weight_decay else 1.0
+
     def block(p, g, m, v, t, d) -> None:
-        if decoupled_weight_decay and weight_decay:
-            p *= 1 - lr * weight_decay
-        g = _grad(p, g, d, l2, maximize)
-        xp.subtract(g, m, out=t)  # m ← m + (1−β1)(g − m): torch's lerp
-        t *= 1 - beta1
-        m += t
-        v *= beta2
-        xp.multiply(g, 1 - beta2, out=t)
-        t *= g
-        v += t
+        _adam_moments(p, g, m, v, t, d, decay=decay, l2=l2, beta1=beta1, beta2=beta2, maximize=maximize)
         if rectified:
             xp.sqrt(v, out=t)
             t += eps
