@@ -17,6 +17,19 @@ OpenMP) compete for the cores, and whichever ran last keeps spinning. Measured t
 1.3-3.8x slower than alone (W2: 8.9 ms in one process, 2.4 ms alone), which flattered mytorch.
 Per-op overhead is measured the same way; no suite times two libraries in one process.
 
+Every worker is pinned to THREADS cores (``os.sched_setaffinity``), so "1 thread" means one core
+for every library, XLA's thread pool included.
+
+BLAS kernels: some machines carry ``OPENBLAS_CORETYPE`` (and ``OPENBLAS_L2_SIZE``) in their
+environment, set for old OpenBLAS builds that misbehave on new processors; they force older
+kernels on a current NumPy (measured on an AVX-512 AMD EPYC: W1's forward products 4.4 ms with
+``Haswell`` forced against 3.0 ms with the ``SkylakeX`` kernels OpenBLAS picks by itself). By
+default the workers run without them -- the library as a user's machine runs it -- and the runner
+prints the kernel each side loaded; ``--keep-blas-env`` measures with them.
+
+A suite may define ``summary(results)``: lines computed from its results (the targets of issue 15:
+W1 against its floor and against JAX-jit, dropout's overhead), printed after its table.
+
 The ``startup`` suite times ``import`` in fresh interpreters (pairs of one import each).
 """
 
@@ -34,6 +47,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Environment variables that force an OpenBLAS kernel; dropped for the workers unless --keep-blas-env.
+BLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+KEEP_BLAS_ENV = False
 
 
 @dataclass
@@ -44,6 +60,9 @@ class Result:
     ratio: float  # median of per-pair A/B ratios
     pairs: int
     rss: tuple[int, int] | None = None  # peak resident set size of each process, bytes
+    case: str = ""
+    threads: int = 0
+    blas: tuple[str, str] | None = None  # the BLAS each side loaded (threadpoolctl), for the header
 
     def line(self) -> str:
         big = max(self.seconds)
@@ -59,6 +78,9 @@ class Result:
 class _Worker:
     def __init__(self, suite: str, case: str, lib: str, threads: int) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+        if not KEEP_BLAS_ENV:
+            for var in BLAS_OVERRIDES:
+                env.pop(var, None)
         self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.worker", suite, case, lib, str(threads)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
         reply = self._read()
@@ -73,9 +95,12 @@ class _Worker:
         return line.strip()
 
     def ask(self, command: str) -> float:
+        return float(self.ask_text(command))
+
+    def ask_text(self, command: str) -> str:
         self.proc.stdin.write(command + "\n")
         self.proc.stdin.flush()
-        return float(self._read())
+        return self._read()
 
     def close(self) -> None:
         try:
@@ -102,11 +127,12 @@ def compare(suite: str, case: str, libs: tuple[str, str], threads: int, pairs: i
                 times[side].append(pair[side])
             ratios.append(pair[0] / pair[1])
         rss = (int(workers[0].ask("rss")), int(workers[1].ask("rss")))
+        blas = (workers[0].ask_text("blas"), workers[1].ask_text("blas"))
     finally:
         for w in workers:
             w.close()
     return Result(f"{case} [{threads} thr]", libs, (statistics.median(times[0]), statistics.median(times[1])),
-                  statistics.median(ratios), pairs, rss)
+                  statistics.median(ratios), pairs, rss, case, threads, blas)
 
 
 def _suites() -> dict:
@@ -124,7 +150,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pairs", type=int, default=9, help="A/B pairs per case (default 9)")
     parser.add_argument("--threads", default=",".join(map(str, sorted({1, cores}))),
                         help="comma-separated thread counts (default: 1 and this machine's cores)")
+    parser.add_argument("-k", "--cases", default="", help="run only the cases whose name contains this text")
+    parser.add_argument("--keep-blas-env", action="store_true",
+                        help=f"keep {' and '.join(BLAS_OVERRIDES)} for the workers (default: drop them)")
     args = parser.parse_args(argv)
+    global KEEP_BLAS_ENV
+    KEEP_BLAS_ENV = args.keep_blas_env
     unknown = [s for s in args.suite if s not in suites]
     if unknown:
         parser.error(f"unknown suite(s) {unknown}; choose from {list(suites)}")
@@ -132,7 +163,11 @@ def main(argv: list[str] | None = None) -> None:
     import numpy
 
     print(f"python {sys.version.split()[0]}, numpy {numpy.__version__}, {cores} core(s); each library in its own "
-          f"process, float32, median of per-pair ratios")
+          f"process pinned to THREADS cores, float32, median of per-pair ratios")
+    overrides = [f"{v}={os.environ[v]}" for v in BLAS_OVERRIDES if v in os.environ]
+    if overrides:
+        print(f"environment: {' '.join(overrides)} -- {'kept' if KEEP_BLAS_ENV else 'dropped'} for the workers")
+    blas_seen: set[str] = set()
     for name in args.suite or list(suites):
         module = suites[name]
         print(f"\n[{name}] {module.__doc__.strip().splitlines()[0]}")
@@ -140,18 +175,34 @@ def main(argv: list[str] | None = None) -> None:
             for result in module.run(args.pairs):
                 print(result.line(), flush=True)
             continue
+        results: list[Result] = []
         for threads in getattr(module, "THREADS", None) or thread_counts:
             for case, sides in module.CASES.items():
+                if args.cases not in case:
+                    continue
                 pairs = min(args.pairs, getattr(module, "MAX_PAIRS", args.pairs))
                 libs = tuple(sides)[:2]
                 # a third side (jax-jit) is printed against the first, when that library is installed
                 extra = [lib for lib in sides if lib not in libs and importlib.util.find_spec(lib) is not None]
                 try:
-                    print(compare(name, case, libs, threads, pairs).line(), flush=True)
-                    for lib in extra:
-                        print(compare(name, case, (libs[0], lib), threads, pairs).line(), flush=True)
+                    for pair in [libs, *((libs[0], lib) for lib in extra)]:
+                        result = compare(name, case, pair, threads, pairs)
+                        _print_blas(result, blas_seen)
+                        print(result.line(), flush=True)
+                        results.append(result)
                 except (RuntimeError, ImportError) as e:
                     print(f"{case} [{threads} thr]: skipped ({e})", flush=True)
+        for line in getattr(module, "summary", lambda _: [])(results):
+            print(line, flush=True)
+
+
+def _print_blas(result: Result, seen: set[str]) -> None:
+    """Name each side's BLAS (library, version, kernel, threads) the first time it appears."""
+    for lib, blas in zip(result.labels, result.blas or ()):
+        key = f"{lib.split(':')[0]}: {blas}"
+        if key not in seen:
+            seen.add(key)
+            print(f"  BLAS of {key}")
 
 
 if __name__ == "__main__":

@@ -2,12 +2,15 @@
 
     python -m benchmarks.worker SUITE CASE LIB THREADS
 
-The thread settings are made before NumPy or the library is imported: every BLAS/OpenMP pool gets
-THREADS threads, and idle threads sleep rather than spin (a spinning pool would steal the cores of
-the other side's process while it runs). The runner then talks over stdin/stdout, one line each:
+The thread settings are made before NumPy or the library is imported: the process is pinned to
+THREADS cores (so a library that sizes its pools by itself, as XLA does, cannot use more: measured
+here, JAX-jit at "1 thread" kept ~1.8 cores busy), every BLAS/OpenMP pool gets THREADS threads, and
+idle threads sleep rather than spin (a spinning pool would steal the cores of the other side's
+process while it runs). The runner then talks over stdin/stdout, one line each:
 
     time N   ->  seconds per call, over N calls
     rss      ->  this process's peak resident set size, in bytes
+    blas     ->  the BLAS libraries loaded, as threadpoolctl reports them (name, kernel, threads)
     quit
 """
 
@@ -18,6 +21,9 @@ import sys
 
 
 def _set_thread_environment(threads: int) -> None:
+    if hasattr(os, "sched_setaffinity"):
+        cores = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, cores[:threads])
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
     os.environ["OPENBLAS_THREAD_TIMEOUT"] = "4"
@@ -43,6 +49,22 @@ def _apply_threads(lib: str, threads: int) -> None:
         threadpool_limits(threads)
 
 
+def _blas() -> str:
+    from threadpoolctl import threadpool_info
+
+    pools = [f"{p['internal_api']} {p.get('version') or ''} {p.get('architecture') or ''} x{p['num_threads']}"
+             for p in threadpool_info() if p["user_api"] == "blas"]
+    if "torch" in sys.modules:  # torch links its own BLAS statically (threadpoolctl sees only NumPy's)
+        import re
+
+        import torch
+
+        config = torch.__config__.show()
+        blas, isa = (re.search(pattern, config) for pattern in (r"BLAS_INFO=(\w+)", r"CPU capability usage: (\w+)"))
+        pools.insert(0, f"torch's own {blas and blas[1]} ({isa and isa[1]}) x{torch.get_num_threads()}")
+    return "; ".join(" ".join(p.split()) for p in pools) or "none"
+
+
 def main(argv: list[str]) -> None:
     suite, case, lib, threads = argv[0], argv[1], argv[2], int(argv[3])
     _set_thread_environment(threads)
@@ -66,6 +88,8 @@ def main(argv: list[str]) -> None:
             for _ in range(n):
                 fn()
             print(repr((time.perf_counter() - t0) / n), flush=True)
+        elif command[0] == "blas":
+            print(_blas(), flush=True)
         elif command[0] == "rss":
             print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, flush=True)  # KiB on Linux
         else:

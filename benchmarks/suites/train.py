@@ -181,6 +181,43 @@ for _name in WORKLOADS:
     if _name in _JAX_MLPS:
         CASES[f"{_name}: full step"]["jax"] = lambda n=_name: _jax_step(n)
     CASES[f"{_name}: fwd+bwd"] = {lib: (lambda lib=lib, n=_name: _step(lib, n, False)) for lib in ("mytorch", "torch")}
+# Dropout's cost, measured as one A/B pair of mytorch processes (not two medians taken at different times).
+CASES["W1 dropout overhead: W1-do / W1"] = {"mytorch:dropout": lambda: _step("mytorch", "W1-do (dropout 0.2/0.5)"),
+                                           "mytorch:plain": lambda: _step("mytorch", "W1 784-1000-1000-10 b128 Adam")}
 CASES["W1 floor: the 8 matmuls"] = {"numpy": lambda: _products("numpy"), "torch": lambda: _products("torch")}
 CASES["W1 floor: one pass over Adam's state"] = {"numpy": lambda: _state_pass("numpy"),
                                                  "torch": lambda: _state_pass("torch")}
+
+
+def summary(results: list) -> list[str]:
+    """Issue 15's targets, computed from this suite's results at each thread count."""
+
+    def find(case: str, threads: int, other: str):
+        return next((r for r in results if r.case == case and r.threads == threads and r.labels[1] == other), None)
+
+    def verdict(value: float, limit: float) -> str:
+        return f"{value:5.2f}x (target <= {limit:.2f}x: {'met' if value <= limit else 'NOT met'})"
+
+    lines = ["targets:"]
+    w1, w1do = (f"{name}: full step" for name in list(WORKLOADS)[:2])
+    for threads in sorted({r.threads for r in results}):
+        for name in WORKLOADS:
+            r = find(f"{name}: full step", threads, "torch")
+            if r:
+                lines.append(f"  [{threads} thr] {name}, mytorch/torch: {verdict(r.ratio, 0.90)}")
+        step, jax = find(w1, threads, "torch"), find(w1, threads, "jax")
+        products = find("W1 floor: the 8 matmuls", threads, "torch")
+        state = find("W1 floor: one pass over Adam's state", threads, "torch")
+        if step and products and state:
+            floor = products.seconds[0] + state.seconds[0]
+            lines.append(f"  [{threads} thr] W1 step {step.seconds[0] * 1e3:.2f} ms / floor {floor * 1e3:.2f} ms "
+                         f"(matmuls {products.seconds[0] * 1e3:.2f} + state pass {state.seconds[0] * 1e3:.2f}): "
+                         f"{verdict(step.seconds[0] / floor, 1.35)}")
+        if jax:
+            lines.append(f"  [{threads} thr] W1 mytorch/JAX-jit: {verdict(jax.ratio, 1.30)}")
+        pair, dropped = find("W1 dropout overhead: W1-do / W1", threads, "mytorch:plain"), find(w1do, threads, "torch")
+        if pair or (step and dropped):
+            overhead = pair.ratio - 1 if pair else dropped.seconds[0] / step.seconds[0] - 1
+            lines.append(f"  [{threads} thr] dropout's overhead on W1 (mytorch): {overhead:+.1%} "
+                         f"(target <= +10%: {'met' if overhead <= 0.10 else 'NOT met'})")
+    return lines if len(lines) > 1 else []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .._backend import xp
 from ..autograd.function import Function
-from ._util import unbroadcast
+from ._util import masked, unbroadcast
 
 
 def _meta(ctx, *arrays) -> None:
@@ -231,7 +231,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return xp.where(out > 0, grad, 0)
+        return masked(grad, out > 0)
 
 
 class Maximum(Function):
@@ -294,7 +294,7 @@ class Clamp(Function):
             inside = x >= lo
         if hi is not None:
             inside = inside & (x <= hi)
-        return xp.where(inside, grad, 0)
+        return masked(grad, inside)
 
 
 class Where(Function):

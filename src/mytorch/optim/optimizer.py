@@ -34,6 +34,7 @@ from .._dtype import get_default_dtype
 from .._tensor import Tensor
 from .._threads import get_num_threads
 from ..autograd.grad_mode import enable_grad
+from ._packed import Pack, packable
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 
@@ -142,22 +143,40 @@ class Optimizer(abc.ABC):
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
+        packs = self.__dict__.setdefault("_packs", {})
+        for index, group in enumerate(self.param_groups):
+            small = []
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:  # §0: no state, no step count, no weight decay
                     continue
-                state = self.state.get(p)  # .get: a parameter without state must not get an empty entry
-                if state is None:
-                    state = {}
-                if not state:
-                    self._init_state(state, p, group)
-                self._update(p._data, grad._data, state, group)
-                p._bump_version()  # an in-place write: a graph that saved p must not backpropagate
-                if state:  # SGD without momentum keeps no state, as in torch
-                    self.state[p] = state
+                if packable(p, grad):
+                    small.append(p)
+                else:
+                    self._step_one(p, grad, group)
+            if len(small) > 1:  # many small parameters: one update on flat arrays (see _packed.py)
+                pack = packs.get(index)
+                if pack is None or not pack.fits(small, self):
+                    pack = packs[index] = Pack(self, group, small)
+                if pack.params:
+                    pack.step(self, group)
+                small = pack.rest
+            for p in small:
+                self._step_one(p, p.grad, group)
         self._opt_called = True  # read by the LR schedulers' "step order" warning
         return loss
+
+    def _step_one(self, p: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
+        """Update one parameter with its own state."""
+        state = self.state.get(p)  # .get: a parameter without state must not get an empty entry
+        if state is None:
+            state = {}
+        if not state:
+            self._init_state(state, p, group)
+        self._update(p._data, grad._data, state, group)
+        p._bump_version()  # an in-place write: a graph that saved p must not backpropagate
+        if state:  # SGD without momentum keeps no state, as in torch
+            self.state[p] = state
 
     def _init_state(self, state: dict[str, Any], p: Tensor, group: dict[str, Any]) -> None:  # noqa: B027
         """Fill the empty ``state`` of ``p`` before its first update (nothing by default: SGD)."""

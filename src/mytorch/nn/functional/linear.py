@@ -6,7 +6,7 @@ from ..._backend import xp
 from ..._dtype import int64
 from ..._tensor import Tensor
 from ...autograd.function import Function
-from ...random import _draw
+from ...random import _keep_mask
 
 
 class LinearFunction(Function):
@@ -39,6 +39,25 @@ class LinearFunction(Function):
         return gx, gw, gb
 
 
+class DropoutFunction(Function):
+    """y = x·m with the scaled keep-mask m = keep/(1 − p) (0 or 1/(1 − p));  dx = g·m.
+
+    One node that keeps only the mask: a general product node would also keep x, which backward
+    never reads. Its name is torch's on the CPU, where dropout is the product ``input * noise``.
+    """
+
+    backward_name = "MulBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, mask):
+        ctx.mask = mask  # made by ``dropout`` for this call alone: nobody else can write to it
+        return x * mask
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.mask
+
+
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """y = x·Wᵀ + b, with W of shape (out_features, in_features)."""
     in_features = weight.shape[-1]
@@ -67,8 +86,11 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if p == 1.0:
         return input * 0.0
     dtype = input.dtype if input.dtype.kind == "f" else xp.float32
-    keep = _draw("uniform", input.shape, dtype) >= p
-    return input * (keep.astype(dtype) * (1.0 / (1.0 - p)))
+    keep = _keep_mask(input.shape, p, dtype)  # U[0, 1) >= p, from the generator's raw words
+    mask = xp.multiply(keep, 1.0 / (1.0 - p), dtype=dtype)  # keep.astype(dtype) * scale, in one pass
+    if input.dtype != dtype:  # an integer input: the product promotes as a multiplication does
+        return input * mask
+    return DropoutFunction.apply(input, mask=mask)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

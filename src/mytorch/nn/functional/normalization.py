@@ -6,9 +6,10 @@ Both compute  y = (x − μ)/√(σ² + ε)·w + b  with μ and the *biased* σ�
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-from ..._backend import xp
+from ..._backend import ndarray, xp
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ...ops._util import unbroadcast
@@ -26,9 +27,9 @@ class Normalize(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias, *, mean, var, axes, eps, batch_stats, affine_shape):
+    def forward(ctx, x, weight, bias, *, mean, var, axes, eps, batch_stats, affine_shape, centered=None):
         inv_std = 1.0 / xp.sqrt(var + eps)
-        xhat = (x - mean) * inv_std
+        xhat = (x - mean if centered is None else centered) * inv_std
         w = None if weight is None else weight.reshape(affine_shape)
         ctx.save_for_backward(xhat, inv_std, w)
         ctx.args = axes, batch_stats, affine_shape
@@ -46,8 +47,8 @@ class Normalize(Function):
         if need_x:
             dxhat = grad if w is None else grad * w
             if batch_stats:
-                gx = inv_std * (dxhat - dxhat.mean(axis=axes, keepdims=True)
-                                - xhat * (dxhat * xhat).mean(axis=axes, keepdims=True))
+                n = xhat.size // max(inv_std.size, 1)
+                gx = inv_std * (dxhat - _mean(dxhat, axes, n) - xhat * _mean(dxhat * xhat, axes, n))
             else:
                 gx = dxhat * inv_std
         if need_w:
@@ -55,6 +56,27 @@ class Normalize(Function):
         if need_b:
             gb = unbroadcast(grad, affine_shape).reshape(b_shape)
         return gx, gw, gb
+
+
+def _mean(a: ndarray, axes: tuple, n: int) -> ndarray:
+    """``a.mean(axis=axes, keepdims=True)`` for float32/float64, computed as NumPy does (a sum, then a
+    division by the count) without the Python layers of ``ndarray.mean``: the same bits, ~8 µs less."""
+    total = xp.add.reduce(a, axis=axes, keepdims=True)
+    return xp.true_divide(total, n, out=total)
+
+
+def _moments(x: ndarray, axes: tuple) -> tuple[ndarray, ndarray, ndarray | None]:
+    """Mean, biased variance (keepdims) and x − mean, bit for bit as ``x.mean`` and ``x.var`` compute them.
+
+    ``x.var`` subtracts the mean itself and throws the difference away; keeping it saves the
+    normalisation a pass. Other dtypes (float16 accumulates in float32) take NumPy's own functions.
+    """
+    if x.dtype not in (xp.float32, xp.float64) or x.size == 0:
+        return x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True), None
+    n = x.size // math.prod(x.shape[a] for a in range(x.ndim) if a not in axes)
+    mean = _mean(x, axes, n)
+    centered = x - mean
+    return mean, _mean(centered * centered, axes, n), centered
 
 
 def batch_norm(
@@ -89,8 +111,7 @@ def batch_norm(
         n = x.size // max(channels, 1)
         if n <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {tuple(x.shape)}")
-        mean = x.mean(axis=axes, keepdims=True)
-        var = x.var(axis=axes, keepdims=True)
+        mean, var, centered = _moments(x, axes)
         if running_mean is not None and running_var is not None:
             rm, rv = running_mean._data, running_var._data
             rm *= 1 - momentum
@@ -102,8 +123,9 @@ def batch_norm(
             raise ValueError("batch_norm: running_mean and running_var are needed when training=False")
         mean = running_mean._data.reshape(affine_shape)
         var = running_var._data.reshape(affine_shape)
+        centered = None
     return Normalize.apply(input, weight, bias, mean=mean, var=var, axes=axes, eps=eps, batch_stats=training,
-                           affine_shape=affine_shape)
+                           affine_shape=affine_shape, centered=centered)
 
 
 def layer_norm(
@@ -123,7 +145,6 @@ def layer_norm(
             f"got shape {tuple(x.shape)}"
         )
     axes = tuple(range(x.ndim - k, x.ndim))
-    mean = x.mean(axis=axes, keepdims=True)
-    var = x.var(axis=axes, keepdims=True)
+    mean, var, centered = _moments(x, axes)
     return Normalize.apply(input, weight, bias, mean=mean, var=var, axes=axes, eps=eps, batch_stats=True,
-                           affine_shape=shape)
+                           affine_shape=shape, centered=centered)

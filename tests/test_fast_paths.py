@@ -1,0 +1,159 @@
+"""The speed paths of the core against the plain NumPy they replace, bit for bit.
+
+Each fast path computes exactly what a slower, obvious expression computes; these tests hold it to
+that (``np.array_equal`` on the bits, not a tolerance): the branch-free select of ReLU/clamp
+backward against ``np.where``, BatchNorm/LayerNorm statistics against ``x.mean``/``x.var``, the
+dropout mask from raw generator words against comparing uniform floats (and the generator left in
+the same state), and the one-node dropout against the product it replaces.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import mytorch
+import mytorch.nn.functional as F
+from mytorch.nn.functional.normalization import Normalize, _moments
+from mytorch.ops._util import masked
+from mytorch.random import Generator, _draw, _keep_mask
+
+FLOATS = [np.float16, np.float32, np.float64]
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+# ---------------------------------------------------------------- masked == where(mask, g, 0)
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from(FLOATS))
+def test_masked_is_where_bit_for_bit(data, dtype):
+    shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=6))
+    grad = data.draw(hnp.arrays(dtype, shape, elements=st.floats(allow_nan=True, allow_infinity=True, width=16)))
+    mask = data.draw(hnp.arrays(np.bool_, shape))
+    expected = np.where(mask, grad, np.zeros((), dtype))
+    got = masked(grad, mask)
+    assert _same_bits(np.asarray(got), expected)
+    assert not np.shares_memory(got, grad)
+
+
+def test_masked_keeps_nan_inf_and_signed_zero_where_selected_and_zeroes_the_rest():
+    g = np.array([np.nan, np.inf, -np.inf, -0.0, 3.0, np.nan, np.inf, -2.0], np.float32)
+    m = np.array([1, 1, 1, 1, 1, 0, 0, 0], bool)
+    got = masked(g, m)
+    assert _same_bits(got, np.where(m, g, np.float32(0)))
+    assert np.signbit(got[3]) and not np.signbit(got[7])  # -0 kept where selected, +0 where not
+
+
+def test_masked_falls_back_for_broadcast_masks_and_non_contiguous_gradients():
+    g = np.arange(12.0).reshape(3, 4)[:, ::2]  # a strided view
+    m = np.array([True, False])
+    assert _same_bits(masked(g, np.broadcast_to(m, g.shape).copy()), np.where(m, g, 0.0))
+    assert _same_bits(masked(g, m), np.where(m, g, 0.0))  # broadcast mask: np.where itself
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_and_clamp_backward_are_the_masked_gradient(dtype, rng):
+    x = rng.standard_normal((64, 33)).astype(dtype)
+    x[0, :4] = 0.0  # the subgradient at 0 is 0, as torch
+    g = rng.standard_normal((64, 33)).astype(dtype)
+    g[1, :3] = [np.nan, np.inf, -np.inf]
+    t = mytorch.tensor(x, requires_grad=True)
+    t.relu().backward(mytorch.tensor(g))
+    assert _same_bits(t.grad.numpy(), np.where(x > 0, g, dtype(0)))
+    t.grad = None
+    t.clamp(-0.5, 0.7).backward(mytorch.tensor(g))
+    assert _same_bits(t.grad.numpy(), np.where((x >= -0.5) & (x <= 0.7), g, dtype(0)))
+
+
+# ---------------------------------------------------------------- normalisation statistics
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, axes", [((100, 50), (0,)), ((7, 5, 9), (0, 2)), ((4, 6, 3), (1, 2)),
+                                         ((3, 1), (0,)), ((1, 8), (1,))])
+def test_moments_are_numpys_mean_and_var(shape, axes, dtype, rng):
+    x = (rng.standard_normal(shape) * 3 + 1).astype(dtype)
+    mean, var, centered = _moments(x, axes)
+    assert _same_bits(mean, x.mean(axis=axes, keepdims=True))
+    assert _same_bits(var, x.var(axis=axes, keepdims=True))
+    assert _same_bits(centered, x - x.mean(axis=axes, keepdims=True))
+
+
+def test_moments_of_float16_and_empty_inputs_are_numpys_own(rng):
+    x = rng.standard_normal((6, 4)).astype(np.float16)
+    mean, var, centered = _moments(x, (0,))
+    assert centered is None and _same_bits(mean, x.mean(axis=(0,), keepdims=True))
+    assert _same_bits(var, x.var(axis=(0,), keepdims=True))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(32, 6), (8, 6, 5)])
+def test_batch_norm_forward_and_backward_are_the_numpy_formulas_bit_for_bit(shape, dtype, rng):
+    """The training-mode forward and backward against the same formulas written with ndarray.mean/var."""
+    x = rng.standard_normal(shape).astype(dtype)
+    w, b = rng.standard_normal(6).astype(dtype), rng.standard_normal(6).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    axes = (0,) if len(shape) == 2 else (0, 2)
+    aff = (6,) if len(shape) == 2 else (6, 1)
+    tx, tw, tb = (mytorch.tensor(a, requires_grad=True) for a in (x, w, b))
+    out = F.batch_norm(tx, None, None, tw, tb, training=True, eps=1e-5)
+    out.backward(mytorch.tensor(g))
+
+    mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+    inv_std = 1.0 / np.sqrt(var + 1e-5)
+    xhat = (x - mean) * inv_std
+    assert _same_bits(out.detach().numpy(), xhat * w.reshape(aff) + b.reshape(aff))
+    dxhat = g * w.reshape(aff)
+    gx = inv_std * (dxhat - dxhat.mean(axis=axes, keepdims=True)
+                    - xhat * (dxhat * xhat).mean(axis=axes, keepdims=True))
+    assert _same_bits(tx.grad.numpy(), gx)
+    assert Normalize is type(out.grad_fn)
+
+
+# ---------------------------------------------------------------- dropout's keep mask
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("p", [0.1, 0.2, 0.5, 1 / 3, 0.999, 1e-9, 0.99999999])
+@pytest.mark.parametrize("before", [0, 1, 2], ids=["aligned", "half word kept", "two floats"])
+@pytest.mark.parametrize("shape", [(1,), (2,), (7,), (4, 3), (128, 1000), (3, 0)])
+def test_keep_mask_is_uniform_draw_compared_with_p(shape, before, p, dtype):
+    """The same mask as comparing U[0,1) floats with p, and the generator in the same state afterwards,
+    whether the previous float32 draw left half a word (odd sizes) or not."""
+    a, b = Generator(11), Generator(11)
+    for gen in (a, b):
+        _draw("uniform", (before,), np.float32, gen)
+    for _ in range(2):
+        expected = _draw("uniform", shape, dtype, a) >= p
+        assert _same_bits(_keep_mask(shape, p, dtype, b), expected)
+    assert a.get_state() == b.get_state()
+    assert _same_bits(_draw("uniform", (5,), np.float32, a), _draw("uniform", (5,), np.float32, b))
+
+
+def test_keep_mask_of_float16_draws_floats():
+    a, b = Generator(2), Generator(2)
+    assert _same_bits(_keep_mask((9,), 0.3, np.float16, b), _draw("uniform", (9,), np.float16, a) >= 0.3)
+    assert a.get_state() == b.get_state()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.9])
+def test_dropout_is_the_product_with_the_scaled_mask(p, dtype, rng):
+    x = rng.standard_normal((16, 9)).astype(dtype)
+    g = rng.standard_normal((16, 9)).astype(dtype)
+    mytorch.manual_seed(5)
+    t = mytorch.tensor(x, requires_grad=True)
+    out = F.dropout(t, p)
+    out.backward(mytorch.tensor(g))
+    mytorch.manual_seed(5)
+    mask = (_draw("uniform", x.shape, dtype) >= p).astype(dtype) * (1.0 / (1.0 - p))
+    assert _same_bits(out.detach().numpy(), x * mask)
+    assert _same_bits(t.grad.numpy(), g * mask)
+    assert out.grad_fn.name() == "MulBackward0"  # torch's name on the CPU
+
+
+def test_dropout_of_an_integer_tensor_promotes_like_a_product():
+    mytorch.manual_seed(0)
+    out = F.dropout(mytorch.ones(4, 4, dtype=mytorch.int64), 0.5)
+    assert out.dtype == mytorch.float32 and set(np.unique(out.numpy())) <= {0.0, 2.0}
