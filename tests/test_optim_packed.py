@@ -159,3 +159,38 @@ def test_version_counter_of_every_packed_parameter_moves(monkeypatch):
     for out in outs:
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             out.backward()
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "NAdam", "Adagrad", "RMSprop", "Adadelta", "RAdam"])
+def test_scalar_and_empty_parameters(name, monkeypatch):
+    """0-d parameters (whose state is 0-d too, like the step counter) and empty ones, packed or not."""
+    shapes = [(), (), (0,), (3,), (), (2, 0)]
+
+    def run(limit):
+        monkeypatch.setattr(_packed, "PACK_LIMIT", limit)
+        rng = np.random.default_rng(1)
+        params = [mytorch.nn.Parameter(rng.standard_normal(s)) for s in shapes]
+        kwargs = {"momentum": 0.9} if name in ("SGD", "RMSprop") else {}
+        opt = getattr(optim, name)(params, lr=0.1, **kwargs)
+        for _ in range(4):
+            for p in params:
+                p.grad = mytorch.tensor(rng.standard_normal(p.shape))
+            opt.step()
+        return params, opt
+
+    _assert_same(run(0), run(1 << 16))
+
+
+def test_the_most_common_kind_is_packed(monkeypatch):
+    """The first parameter has an older state than the rest: the rest still form the pack."""
+    monkeypatch.setattr(_packed, "PACK_LIMIT", 1 << 16)
+    params = mt_params(np.float64)
+    opt = optim.Adam(params, lr=0.01)
+    params[0].grad = mytorch.ones_like(params[0])
+    opt.step()  # only params[0] has a step
+    for p in params:
+        p.grad = mytorch.ones_like(p)
+    opt.step()
+    (pack,) = opt._packs.values()
+    assert pack.params == params[1:] and pack.rest == params[:1]
+    assert [float(opt.state[p]["step"]) for p in params] == [2.0, 1.0, 1.0, 1.0]

@@ -35,30 +35,30 @@ PACK_LIMIT = 1 << 16
 
 
 def packable(p: Tensor, grad: Tensor) -> bool:
-    """Whether ``p`` may join a pack: small, and a gradient of its own shape and dtype."""
+    """Whether ``p`` may join a pack: small but not empty, and a gradient of its own shape and dtype."""
     data, g = p._data, grad._data
-    return data.size <= PACK_LIMIT and g.shape == data.shape and g.dtype == data.dtype
+    return 0 < data.size <= PACK_LIMIT and g.shape == data.shape and g.dtype == data.dtype
 
 
 class Pack:
     """The flat buffers of a set of alike small parameters of one group, and their views."""
 
-    def __init__(self, optimizer: Any, group: dict[str, Any], candidates: list[Tensor]) -> None:
+    def __init__(self, optimizer: Any, group: dict[str, Any], candidates: list[Tensor], counters: tuple) -> None:
+        """``counters``: the names of the optimizer's 0-d bookkeeping state (``step``, ``mu_product``)."""
         self.candidates = candidates  # what the pack was built from, to recognise the same step again
-        params: list[Tensor] = []
-        states: list[dict[str, Any]] = []
-        signature = None
+        states = []
         for p in candidates:
             state = optimizer.state.get(p)
             if not state:
                 state = {}
                 optimizer._init_state(state, p, group)
-            s = _signature(p, state)
-            if s is None or (signature is not None and s != signature):
-                continue  # left to the one-parameter path (e.g. a parameter whose first step is later)
-            signature = s
-            params.append(p)
             states.append(state)
+        signatures = [_signature(p, state, counters) for p, state in zip(candidates, states)]
+        # The most common kind is packed; the others (a parameter whose first gradient came later has
+        # another step count) take the one-parameter path.
+        common = max(signatures, key=lambda s: (s is not None, signatures.count(s)))
+        params = [p for p, s in zip(candidates, signatures) if s is not None and s == common]
+        states = [state for state, s in zip(states, signatures) if s is not None and s == common]
         if len({id(p) for p in params}) != len(params):  # a repeated parameter is updated twice, one by one
             params, states = [], []
         self.params, self.states = params, states
@@ -84,7 +84,7 @@ class Pack:
         self.counters: dict[str, ndarray] = {}  # counter name -> one element per parameter
         for name in states[0]:
             values = [state[name]._data for state in states]
-            if values[0].ndim == 0:
+            if name in counters:
                 buffer = xp.array(values)
                 self.counters[name] = buffer
                 self.flat_state[name] = Tensor._make(buffer[0:1].reshape(()).copy(), False, None)
@@ -106,6 +106,8 @@ class Pack:
 
     def fits(self, candidates: list[Tensor], optimizer: Any) -> bool:
         """Whether this pack still describes ``candidates`` (the group's small parameters with gradients)."""
+        if not self.params:  # nothing was packed: look again (cheap, and rare: a parameter listed twice, say)
+            return False
         if len(candidates) != len(self.candidates) or any(a is not b for a, b in zip(candidates, self.candidates)):
             return False
         state_of = optimizer.state
@@ -140,14 +142,16 @@ class Pack:
                     optimizer.state[p] = state
 
 
-def _signature(p: Tensor, state: dict[str, Any]) -> tuple | None:
+def _signature(p: Tensor, state: dict[str, Any], counters: tuple) -> tuple | None:
     """What members of one pack share: dtype, state names, counter values; None if ``p`` cannot be packed."""
     items = []
     for name, value in state.items():
         if type(value) is not Tensor:
             return None
         data = value._data
-        if data.ndim == 0:
+        if name in counters:
+            if data.ndim:
+                return None
             items.append((name, data.dtype, data.item()))
         elif data.shape == p._data.shape and data.dtype == p._data.dtype:
             items.append((name, None, None))

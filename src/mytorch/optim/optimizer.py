@@ -157,7 +157,7 @@ class Optimizer(abc.ABC):
             if len(small) > 1:  # many small parameters: one update on flat arrays (see _packed.py)
                 pack = packs.get(index)
                 if pack is None or not pack.fits(small, self):
-                    pack = packs[index] = Pack(self, group, small)
+                    pack = packs[index] = Pack(self, group, small, _SCALAR_STATE)
                 if pack.params:
                     pack.step(self, group)
                 small = pack.rest
