@@ -76,3 +76,16 @@ CASES = {
     "mytorch epoch: data loading / training": {"mytorch:loading": lambda: _mytorch(False, "loading"),
                                                "mytorch:training": lambda: _mytorch(False, "prebuilt")},
 }
+
+
+def summary(results: list) -> list[str]:
+    """The epoch target (mytorch/torch <= 0.90) and data loading's share of a mytorch epoch."""
+    lines = []
+    for r in results:
+        if r.labels[1] == "torch":
+            verdict = "met" if r.ratio <= 0.90 else "NOT met"
+            lines.append(f"  [{r.threads} thr] {r.case}, mytorch/torch: {r.ratio:5.2f}x (target <= 0.90x: {verdict})")
+        elif r.labels[0] == "mytorch:loading":
+            lines.append(f"  [{r.threads} thr] data loading's share of a mytorch epoch: {r.ratio:.2%} "
+                         f"({r.seconds[0] * 1e3:.0f} ms of {r.seconds[1]:.2f} s)")
+    return ["targets:", *lines] if lines else []
