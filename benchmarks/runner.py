@@ -17,6 +17,14 @@ OpenMP) compete for the cores, and whichever ran last keeps spinning. Measured t
 1.3-3.8x slower than alone (W2: 8.9 ms in one process, 2.4 ms alone), which flattered mytorch.
 Per-op overhead is measured the same way; no suite times two libraries in one process.
 
+Idle threads: after a call, OpenBLAS and OpenMP threads spin for a while before they sleep (that
+is what makes back-to-back small calls fast). Between the two sides of a pair the runner pauses
+0.3 s, so one side's spinning threads never steal the other's cores, and each library keeps its
+own policy (``--idle native``, the default: what a user's process does). ``--idle sleep`` instead
+makes idle threads sleep at once (``OPENBLAS_THREAD_TIMEOUT=4``, ``OMP_WAIT_POLICY=PASSIVE``):
+every multi-threaded call then pays a wake-up, which costs torch's many small OpenMP regions far
+more than mytorch (W2 at 2 threads: torch 12.9 ms with ``sleep``, 3.2 ms ``native``).
+
 Every worker is pinned to THREADS cores (``os.sched_setaffinity``), so "1 thread" means one core
 for every library, XLA's thread pool included.
 
@@ -43,6 +51,7 @@ import pkgutil
 import statistics
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +59,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Environment variables that force an OpenBLAS kernel; dropped for the workers unless --keep-blas-env.
 BLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 KEEP_BLAS_ENV = False
+IDLE = "native"  # the libraries' own idle-thread policies, with a gap between the sides; or "sleep"
+GAP_SECONDS = 0.3  # longer than OpenBLAS's default spin (2**28 cycles) and torch's OpenMP spin
 
 
 @dataclass
@@ -81,7 +92,7 @@ class _Worker:
         if not KEEP_BLAS_ENV:
             for var in BLAS_OVERRIDES:
                 env.pop(var, None)
-        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.worker", suite, case, lib, str(threads)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.worker", suite, case, lib, str(threads), IDLE],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
         reply = self._read()
         if not reply.startswith("ready "):
@@ -122,6 +133,8 @@ def compare(suite: str, case: str, libs: tuple[str, str], threads: int, pairs: i
             order = (0, 1) if k % 2 == 0 else (1, 0)
             pair = [0.0, 0.0]
             for side in order:
+                if IDLE == "native":  # let the other side's spinning threads go idle first
+                    time.sleep(GAP_SECONDS)
                 pair[side] = workers[side].ask(f"time {n}")
             for side in (0, 1):
                 times[side].append(pair[side])
@@ -151,11 +164,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", default=",".join(map(str, sorted({1, cores}))),
                         help="comma-separated thread counts (default: 1 and this machine's cores)")
     parser.add_argument("-k", "--cases", default="", help="run only the cases whose name contains this text")
+    parser.add_argument("--idle", choices=["native", "sleep"], default="native",
+                        help="idle BLAS/OpenMP threads: each library's 'native' policy (they spin a while, as on a "
+                             "user's machine; the runner pauses 0.3 s before each side), or 'sleep' at once")
     parser.add_argument("--keep-blas-env", action="store_true",
                         help=f"keep {' and '.join(BLAS_OVERRIDES)} for the workers (default: drop them)")
     args = parser.parse_args(argv)
-    global KEEP_BLAS_ENV
-    KEEP_BLAS_ENV = args.keep_blas_env
+    global KEEP_BLAS_ENV, IDLE
+    KEEP_BLAS_ENV, IDLE = args.keep_blas_env, args.idle
     unknown = [s for s in args.suite if s not in suites]
     if unknown:
         parser.error(f"unknown suite(s) {unknown}; choose from {list(suites)}")
@@ -163,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     import numpy
 
     print(f"python {sys.version.split()[0]}, numpy {numpy.__version__}, {cores} core(s); each library in its own "
-          f"process pinned to THREADS cores, float32, median of per-pair ratios")
+          f"process pinned to THREADS cores, float32, median of per-pair ratios; idle threads: {IDLE}")
     overrides = [f"{v}={os.environ[v]}" for v in BLAS_OVERRIDES if v in os.environ]
     if overrides:
         print(f"environment: {' '.join(overrides)} -- {'kept' if KEEP_BLAS_ENV else 'dropped'} for the workers")

@@ -1,12 +1,14 @@
 """One side of a benchmark: a process that imports one library, builds one case, and times it on request.
 
-    python -m benchmarks.worker SUITE CASE LIB THREADS
+    python -m benchmarks.worker SUITE CASE LIB THREADS [IDLE]
 
 The thread settings are made before NumPy or the library is imported: the process is pinned to
 THREADS cores (so a library that sizes its pools by itself, as XLA does, cannot use more: measured
 here, JAX-jit at "1 thread" kept ~1.8 cores busy), every BLAS/OpenMP pool gets THREADS threads, and
 idle threads sleep rather than spin (a spinning pool would steal the cores of the other side's
-process while it runs). The runner then talks over stdin/stdout, one line each:
+process while it runs) -- unless IDLE is ``native``: then every pool keeps its library's own idle
+policy (OpenBLAS and OpenMP threads spin a while after each call, as on a user's machine) and the
+runner leaves a gap between the two sides instead. The runner talks over stdin/stdout, one line each:
 
     time N   ->  seconds per call, over N calls
     rss      ->  this process's peak resident set size, in bytes
@@ -20,14 +22,15 @@ import os
 import sys
 
 
-def _set_thread_environment(threads: int) -> None:
+def _set_thread_environment(threads: int, idle: str = "sleep") -> None:
     if hasattr(os, "sched_setaffinity"):
         cores = sorted(os.sched_getaffinity(0))
         os.sched_setaffinity(0, cores[:threads])
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
-    os.environ["OPENBLAS_THREAD_TIMEOUT"] = "4"
-    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    if idle == "sleep":
+        os.environ["OPENBLAS_THREAD_TIMEOUT"] = "4"
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 
 
 def _apply_threads(lib: str, threads: int) -> None:
@@ -67,7 +70,7 @@ def _blas() -> str:
 
 def main(argv: list[str]) -> None:
     suite, case, lib, threads = argv[0], argv[1], argv[2], int(argv[3])
-    _set_thread_environment(threads)
+    _set_thread_environment(threads, argv[4] if len(argv) > 4 else "sleep")
     import importlib
     import resource
     import time
