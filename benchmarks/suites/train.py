@@ -218,6 +218,7 @@ def summary(results: list) -> list[str]:
         pair, dropped = find("W1 dropout overhead: W1-do / W1", threads, "mytorch:plain"), find(w1do, threads, "torch")
         if pair or (step and dropped):
             overhead = pair.ratio - 1 if pair else dropped.seconds[0] / step.seconds[0] - 1
-            lines.append(f"  [{threads} thr] dropout's overhead on W1 (mytorch): {overhead:+.1%} "
+            how = "A/B pair" if pair else "two medians taken apart: noisy; the 'overhead' case pairs them"
+            lines.append(f"  [{threads} thr] dropout's overhead on W1 (mytorch, {how}): {overhead:+.1%} "
                          f"(target <= +10%: {'met' if overhead <= 0.10 else 'NOT met'})")
     return lines if len(lines) > 1 else []
