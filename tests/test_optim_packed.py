@@ -194,3 +194,23 @@ def test_the_most_common_kind_is_packed(monkeypatch):
     (pack,) = opt._packs.values()
     assert pack.params == params[1:] and pack.rest == params[:1]
     assert [float(opt.state[p]["step"]) for p in params] == [2.0, 1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("which", ["all", "one"])
+def test_a_step_counter_written_in_place_is_read_again(which, monkeypatch):
+    """Counters reset through the state tensors (all of them, or one: which splits the pack) are honoured."""
+
+    def run(limit):
+        monkeypatch.setattr(_packed, "PACK_LIMIT", limit)
+        params = mt_params(np.float64)
+        opt = optim.Adam(params, lr=0.01)
+        for k in range(4):
+            for p in params:
+                p.grad = mytorch.ones_like(p)
+            opt.step()
+            if k == 1:
+                for p in params if which == "all" else params[1:2]:
+                    opt.state[p]["step"]._data[...] = 0.0
+        return params, opt
+
+    _assert_same(run(0), run(1 << 16))

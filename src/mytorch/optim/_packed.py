@@ -120,7 +120,8 @@ class Pack:
                 t = state.get(name)
                 if type(t) is not Tensor or t._data.base is not buffer:
                     return False
-        return True
+        # A counter written in place through one member's view (state["step"].fill_(0), say) splits the pack.
+        return all(buffer.min() == buffer.max() for buffer in self.counters.values())
 
     def step(self, optimizer: Any, group: dict[str, Any]) -> None:
         """One update of every member: gather, ``_update`` on the flat arrays, scatter."""
@@ -128,6 +129,8 @@ class Pack:
         xp.concatenate([p._data.reshape(-1) for p in params], out=self.flat_param)
         xp.concatenate([p.grad._data.reshape(-1) for p in params], out=self.flat_grad)
         flat_state = self.flat_state
+        for name, buffer in self.counters.items():  # the members' counters, as they are now
+            flat_state[name]._data[...] = buffer[0]
         optimizer._update(self.flat_param, self.flat_grad, flat_state, group)
         for p, view in zip(params, self.param_views):
             xp.copyto(p._data, view)
