@@ -149,3 +149,5 @@ MODULES: list[ModuleInfo] = [
 
 MODULES_BY_NAME = {m.name: m for m in MODULES}
 assert len(MODULES_BY_NAME) == len(MODULES), "module names must be unique"
+
+import module_db_vision  # noqa: E402, F401  (appends the vision rows of issue 22 to MODULES)

@@ -210,3 +210,5 @@ OPS: list[OpInfo] = [
 
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"
+
+import op_db_vision  # noqa: E402, F401  (appends the vision rows of issue 22 to OPS)

@@ -1,6 +1,8 @@
-"""``linear``, ``dropout`` and ``one_hot``."""
+"""``linear``, ``dropout``, ``dropout2d`` and ``one_hot``."""
 
 from __future__ import annotations
+
+import warnings
 
 from ..._backend import xp
 from ..._dtype import int64
@@ -89,6 +91,42 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     keep = _keep_mask(input.shape, p, dtype)  # U[0, 1) >= p, from the generator's raw words
     mask = xp.multiply(keep, 1.0 / (1.0 - p), dtype=dtype)  # keep.astype(dtype) * scale, in one pass
     if input.dtype != dtype:  # an integer input: the product promotes as a multiplication does
+        return input * mask
+    return DropoutFunction.apply(input, mask=mask)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Zero whole channels: y[n, c] = x[n, c]·m[n, c] with m = keep/(1 − p), keep ~ Bernoulli(1 − p) per (n, c).
+
+    The mask has shape (N, C, 1, 1) for (N, C, H, W) input (drawn as PyTorch draws it: one value per
+    channel, scaled by 1/(1 − p)). As PyTorch, 3-D input is read as (N, C, L) with a warning, and 2-D
+    input (N, C) drops single elements (deprecated there too).
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will result "
+                      "in an error in a future release. To retain the behavior and silence this warning, please use "
+                      "dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D "
+                      "inputs).", stacklevel=2)
+    elif input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+                      "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
+                      "will change in a future release to interpret the input as one without a batch dimension, i.e. "
+                      "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
+                      "dropout1d instead.", stacklevel=2)
+    if input.ndim < 2:
+        raise RuntimeError(f"dropout2d: expected an input with a batch and a channel dimension, got shape "
+                           f"{tuple(input.shape)}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    dtype = input.dtype if input.dtype.kind == "f" else xp.float32
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    mask = xp.multiply(_keep_mask(shape, p, dtype), 1.0 / (1.0 - p), dtype=dtype)
+    if input.dtype != dtype:
         return input * mask
     return DropoutFunction.apply(input, mask=mask)
 

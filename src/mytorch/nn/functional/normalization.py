@@ -89,15 +89,16 @@ def batch_norm(
     momentum: float = 0.1,
     eps: float = 1e-5,
 ) -> Tensor:
-    """Batch normalisation of (N, C) or (N, C, L) input over every axis but C.
+    """Batch normalisation of (N, C, *) input over every axis but C (BatchNorm1d: (N, C) or (N, C, L); 2d: 4-D).
 
     Training normalises with the batch mean and *biased* variance and, when running statistics are
     given, updates them in place: running ← (1 − momentum)·running + momentum·batch, using the
     *unbiased* variance n/(n − 1)·σ² for ``running_var``. Otherwise the running statistics are used.
     """
     x = input._data
-    if x.ndim not in (2, 3):
-        raise ValueError(f"batch_norm: expected 2D or 3D input (got {x.ndim}D input of shape {tuple(x.shape)})")
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected at least 2D input (N, C, ...), got {x.ndim}D input of shape "
+                         f"{tuple(x.shape)}")
     channels = x.shape[1]
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
         if t is not None and t.shape != (channels,):
@@ -105,8 +106,8 @@ def batch_norm(
                 f"batch_norm: input has {channels} channels (dim 1 of shape {tuple(x.shape)}) but {name} has shape "
                 f"{tuple(t.shape)} (num_features must equal the channel count)"
             )
-    axes = (0,) if x.ndim == 2 else (0, 2)
-    affine_shape = (channels,) if x.ndim == 2 else (channels, 1)
+    axes = (0,) + tuple(range(2, x.ndim))
+    affine_shape = (channels,) + (1,) * (x.ndim - 2)
     if training:
         n = x.size // max(channels, 1)
         if n <= 1:
@@ -148,3 +149,36 @@ def layer_norm(
     mean, var, centered = _moments(x, axes)
     return Normalize.apply(input, weight, bias, mean=mean, var=var, axes=axes, eps=eps, batch_stats=True,
                            affine_shape=shape, centered=centered)
+
+
+def group_norm(
+    input: Tensor,  # noqa: A002
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Group normalisation (Wu & He, 2018): split the C channels of (N, C, *) input into ``num_groups``
+    groups, normalise each (sample, group) over its channels and positions with the biased variance,
+    then y = x̂·w[c] + b[c] per channel."""
+    x = input._data
+    if x.ndim < 2:
+        raise RuntimeError(f"group_norm: expected input of shape (N, C, *), got {tuple(x.shape)}")
+    n, c = x.shape[:2]
+    if c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input of "
+                           f"shape {list(x.shape)} and num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, but "
+                               f"got {name} of shape {list(t.shape)} and input of shape {list(x.shape)}")
+    grouped = input.reshape(n, num_groups, -1)
+    mean, var, centered = _moments(grouped._data, (2,))
+    y = Normalize.apply(grouped, None, None, mean=mean, var=var, axes=(2,), eps=eps, batch_stats=True,
+                        affine_shape=(1,), centered=centered).reshape(input.shape)
+    affine = (c,) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(affine)
+    if bias is not None:
+        y = y + bias.reshape(affine)
+    return y

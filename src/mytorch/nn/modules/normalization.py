@@ -1,4 +1,4 @@
-"""``BatchNorm1d`` and ``LayerNorm`` (REFERENCE-SEMANTICS §6)."""
+"""``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm`` and ``GroupNorm`` (REFERENCE-SEMANTICS §6)."""
 
 from __future__ import annotations
 
@@ -63,12 +63,15 @@ class BatchNorm1d(Module):
             self.running_var._data.fill(1)
             self.num_batches_tracked._data.fill(0)
 
+    _input_dims: tuple[int, ...] = (2, 3)
+
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        if input.ndim not in (2, 3):
-            raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
+        if input.ndim not in self._input_dims:
+            dims = " or ".join(f"{d}D" for d in self._input_dims)
+            raise ValueError(f"expected {dims} input (got {input.ndim}D input)")
         if input.shape[1] != self.num_features:
             raise RuntimeError(
-                f"BatchNorm1d: expected {self.num_features} channels (num_features) in dim 1, "
+                f"{type(self).__name__}: expected {self.num_features} channels (num_features) in dim 1, "
                 f"got input of shape {tuple(input.shape)}"
             )
         momentum = 0.0 if self.momentum is None else self.momentum
@@ -91,6 +94,15 @@ class BatchNorm1d(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm2d(BatchNorm1d):
+    """Batch normalisation of (N, C, H, W) input: the statistics of each channel over N, H and W.
+
+    Otherwise exactly ``BatchNorm1d`` (training and eval rules, momentum, running statistics).
+    """
+
+    _input_dims = (4,)
 
 
 class LayerNorm(Module):
@@ -127,3 +139,31 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
                 f"bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """Group normalisation (Wu & He, 2018) of (N, C, *) input: the C channels form ``num_groups`` groups;
+    each sample's group is normalised over its channels and positions (biased variance), then
+    y = x̂·weight[c] + bias[c] per channel (weight 1, bias 0 at first). The same in training and eval."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        if affine:
+            self.weight = Parameter(ones(num_channels, dtype=dtype))
+            self.bias = Parameter(zeros(num_channels, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"

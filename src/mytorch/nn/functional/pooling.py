@@ -1,0 +1,176 @@
+"""Pooling: ``max_pool1d/2d``, ``avg_pool1d/2d``, ``adaptive_avg_pool1d/2d``, ``adaptive_max_pool1d/2d``.
+
+The kernels are in ``mytorch.ops.pool``; here are PyTorch's argument rules and messages, unbatched
+input (C, H, W), and the 1-D forms as 2-D ones of height 1.
+"""
+
+from __future__ import annotations
+
+from ..._tensor import Tensor
+from ...ops.pad import AxisMap
+from ...ops.pool import AvgPool2d, MaxPool2d, adaptive_avg_matrix, adaptive_max_indices, pool_out_size
+from .conv import _tuple
+
+
+def _pool_input(input: Tensor, dims: int) -> tuple[Tensor, bool]:  # noqa: A002
+    if input.ndim == dims + 2 and input.numel() > 0:
+        return input, True
+    if input.ndim == dims + 1 and input.numel() > 0:
+        return input.unsqueeze(0), False
+    raise RuntimeError(f"non-empty {dims + 1}D or {dims + 2}D (batch mode) tensor expected for input")
+
+
+def _pool_args(kernel_size, stride, padding, dilation, dims: int) -> tuple:
+    kernel = _tuple(kernel_size, dims, "kernel_size")
+    stride = kernel if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _tuple(stride, dims, "stride")
+    padding = _tuple(padding, dims, "padding")
+    dilation = _tuple(dilation, dims, "dilation")
+    if any(k <= 0 for k in kernel):
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_size={kernel}")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError(f"stride should be greater than zero, but got stride={stride}")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got dilation={dilation}")
+    for k, p, d in zip(kernel, padding, dilation):
+        if p < 0 or p > (d * (k - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
+                               f"kernel_size={k} and dilation={d}")
+    return kernel, stride, padding, dilation
+
+
+def _check_output(x: Tensor, kernel, stride, padding, dilation, ceil_mode) -> None:
+    out = [pool_out_size(x.shape[2 + a], kernel[a], stride[a], padding[a], dilation[a], ceil_mode)
+           for a in range(len(kernel))]
+    if any(n < 1 for n in out):
+        size = "x".join(str(s) for s in x.shape[1:])
+        calc = "x".join(str(s) for s in [x.shape[1], *out])
+        raise RuntimeError(f"Given input size: ({size}). Calculated output size: ({calc}). Output size is too small")
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,  # noqa: A002
+               return_indices: bool = False):
+    """The maximum of each (kh, kw) window (stride defaults to the kernel; padding counts as −inf).
+
+    With ``return_indices`` also the flat index h·W + w of each maximum in its input plane (int64).
+    """
+    x, batched = _pool_input(input, 2)
+    kernel, stride, padding, dilation = _pool_args(kernel_size, stride, padding, dilation, 2)
+    _check_output(x, kernel, stride, padding, dilation, ceil_mode)
+    out = MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+    indices = None
+    if return_indices:
+        ctx = out.grad_fn
+        if ctx is None:  # no graph was recorded: run the kernel once more to get its bookkeeping
+            ctx = MaxPool2d()
+            MaxPool2d.forward(ctx, x._data, kernel=kernel, stride=stride, padding=padding, dilation=dilation,
+                              ceil_mode=ceil_mode)
+        indices = Tensor._make(ctx.indices(), False, None)
+    if not batched:
+        out = out.squeeze(0)
+        indices = None if indices is None else indices.squeeze(0)
+    return (out, indices) if return_indices else out
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,  # noqa: A002
+               return_indices: bool = False):
+    """``max_pool2d`` along the last axis of (N, C, L) or (C, L) input."""
+    if input.ndim not in (2, 3) or input.numel() == 0:
+        raise RuntimeError(f"max_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
+    kernel, stride, padding, dilation = _pool_args(kernel_size, stride, padding, dilation, 1)
+    out = max_pool2d(input.unsqueeze(-2), (1,) + kernel, (1,) + stride, (0,) + padding, (1,) + dilation, ceil_mode,
+                     return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,  # noqa: A002
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """The mean of each (kh, kw) window: Σ window / divisor (zero padding).
+
+    The divisor is ``divisor_override`` if given, else the window's size clipped to the padded input
+    (``count_include_pad=True``) or to the input itself.
+    """
+    x, batched = _pool_input(input, 2)
+    kernel, stride, padding, _ = _pool_args(kernel_size, stride, padding, 1, 2)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    _check_output(x, kernel, stride, padding, (1, 1), ceil_mode)
+    out = AvgPool2d.apply(x, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                          count_include_pad=count_include_pad, divisor_override=divisor_override)
+    return out if batched else out.squeeze(0)
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,  # noqa: A002
+               count_include_pad: bool = True) -> Tensor:
+    """``avg_pool2d`` along the last axis of (N, C, L) or (C, L) input."""
+    kernel, stride, padding, _ = _pool_args(kernel_size, stride, padding, 1, 1)
+    return avg_pool2d(input.unsqueeze(-2), (1,) + kernel, (1,) + stride, (0,) + padding, ceil_mode,
+                      count_include_pad).squeeze(-2)
+
+
+def _adaptive_size(output_size, x: Tensor, dims: int) -> tuple:
+    if isinstance(output_size, int) or output_size is None:
+        output_size = (output_size,) * dims
+    sizes = tuple(x.shape[-dims + a] if s is None else int(s) for a, s in enumerate(output_size))
+    if len(sizes) != dims:
+        raise ValueError(f"adaptive pooling: output_size must be an int or {dims} ints, got {output_size}")
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"adaptive pooling: elements of output_size must be greater than or equal to 0 but got "
+                           f"{sizes}")
+    return sizes
+
+
+def _adaptive_input(input: Tensor, dims: int, name: str) -> None:  # noqa: A002
+    if input.ndim not in (dims + 1, dims + 2) or any(s == 0 for s in input.shape[-dims:]):
+        raise RuntimeError(f"{name}(): Expected {dims + 1}D or {dims + 2}D tensor with non-zero spatial sizes, "
+                           f"but got input of size {_shape(input)}")
+
+
+def _shape(x: Tensor) -> str:
+    return "[" + ", ".join(map(str, x.shape)) + "]"
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:  # noqa: A002
+    """Average over PyTorch's adaptive windows: output i covers [⌊i·H/OH⌋, ⌈(i + 1)·H/OH⌉) (and so along W).
+
+    A window's average is separable, so this is one (OH, H) and one (OW, W) averaging matrix.
+    """
+    _adaptive_input(input, 2, "adaptive_avg_pool2d")
+    oh, ow = _adaptive_size(output_size, input, 2)
+    h, w = input.shape[-2:]
+    maps = ((-2, adaptive_avg_matrix(h, oh), None), (-1, adaptive_avg_matrix(w, ow), None))
+    return AxisMap.apply(input, maps=maps)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:  # noqa: A002
+    """``adaptive_avg_pool2d`` along the last axis of (N, C, L) or (C, L) input."""
+    _adaptive_input(input, 1, "adaptive_avg_pool1d")
+    (n,) = _adaptive_size(output_size, input, 1)
+    return AxisMap.apply(input, maps=((-1, adaptive_avg_matrix(input.shape[-1], n), None),))
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):  # noqa: A002
+    """The maximum of each adaptive window (as ``adaptive_avg_pool2d``'s); ``return_indices`` gives h·W + w."""
+    _adaptive_input(input, 2, "adaptive_max_pool2d")
+    oh, ow = _adaptive_size(output_size, input, 2)
+    x = input if input.ndim == 4 else input.unsqueeze(0)
+    n, c, h, w = x.shape
+    flat = adaptive_max_indices(x._data, (oh, ow))  # (N, C, OH, OW)
+    index = Tensor._make(flat.reshape(n, c, -1), False, None)
+    out = x.reshape(n, c, h * w).gather(2, index).reshape(n, c, oh, ow)
+    indices = Tensor._make(flat, False, None)
+    if input.ndim == 3:
+        out, indices = out.squeeze(0), indices.squeeze(0)
+    return (out, indices) if return_indices else out
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):  # noqa: A002
+    """``adaptive_max_pool2d`` along the last axis of (N, C, L) or (C, L) input."""
+    _adaptive_input(input, 1, "adaptive_max_pool1d")
+    (n,) = _adaptive_size(output_size, input, 1)
+    out = adaptive_max_pool2d(input.unsqueeze(-2), (1, n), return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)

@@ -1,0 +1,346 @@
+"""Convolution as matrix products: im2col (a strided view, copied once) and col2im (accumulation).
+
+A 2-D convolution of x (N, C, H, W) with a kernel of size (kh, kw), stride s, dilation d and
+zero padding p reads, for output position (oh, ow) and kernel tap (i, j), the padded input at
+(oh·s + i·d, ow·s + j·d). ``_unfold`` makes that a matrix without a Python loop over pixels:
+NumPy's ``as_strided`` gives the windows as a view of shape (N, C, kh, kw, OH, OW) whose strides
+step through the padded input, and one copy lays it out as the *column matrix*
+
+    cols[(c, i, j), (n, oh, ow)] = x_pad[n, c, oh·s + i·d, ow·s + j·d]      shape (C·kh·kw, N·OH·OW)
+
+(channels first, so a group is a block of rows and the copy's inner loop runs along OW, contiguous
+in memory at stride 1). The convolution is then one matrix product per group,
+out[o, (n, oh, ow)] = Σ W[o, (c, i, j)]·cols[(c, i, j), (n, oh, ow)], and its backward is two:
+
+    dW = g·colsᵀ,   dcols = Wᵀ·g,   dx = col2im(dcols)
+
+where col2im (``_fold``) adds each tap's slab of dcols back into the places it was read from:
+kh·kw strided additions of an (C, N, OH, OW) slab, never a loop over pixels or images. The
+transposed convolution is the same two maps the other way round (its forward is a col2im).
+
+``Unfold``/``Fold`` (``F.unfold``/``F.fold``) are the two maps on their own; they are each other's
+adjoint, which is how every op here gets a ``backward_graph`` (the double-backward contract):
+the gradient of a linear map is its adjoint applied to g, written with these Functions.
+"""
+
+from __future__ import annotations
+
+from numpy.lib.stride_tricks import as_strided
+
+from .._backend import ndarray, xp
+from ..autograd.function import Function
+
+
+def out_size(size: int, k: int, s: int, lo: int, hi: int, d: int) -> int:
+    """The number of windows of a kernel k (dilation d, stride s) along an axis padded by lo and hi."""
+    return (size + lo + hi - d * (k - 1) - 1) // s + 1
+
+
+def _pad_zeros(x: ndarray, ph: tuple, pw: tuple) -> ndarray:
+    """x (…, H, W) with zeros added: ph = (top, bottom), pw = (left, right)."""
+    if not any(ph) and not any(pw):
+        return x
+    h, w = x.shape[-2:]
+    out = xp.zeros(x.shape[:-2] + (h + ph[0] + ph[1], w + pw[0] + pw[1]), x.dtype)
+    out[..., ph[0]:ph[0] + h, pw[0]:pw[0] + w] = x
+    return out
+
+
+def windows(xpad: ndarray, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple) -> ndarray:
+    """The (N, C, kh, kw, OH, OW) view of ``xpad`` (N, C, Hp, Wp): [n, c, i, j, oh, ow] = xpad[n, c, oh·s + i·d, …]."""
+    n, c = xpad.shape[:2]
+    s_n, s_c, s_h, s_w = xpad.strides
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    return as_strided(xpad, (n, c, kh, kw) + tuple(out_hw),
+                      (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw), writeable=False)
+
+
+def unfold_cols(xpad: ndarray, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple) -> ndarray:
+    """The column matrix (C·kh·kw, N·OH·OW) of an already padded (N, C, Hp, Wp) input: one copy."""
+    view = windows(xpad, kernel, stride, dilation, out_hw)
+    n, c, kh, kw, oh, ow = view.shape
+    cols = xp.empty((c, kh, kw, n, oh, ow), xpad.dtype)
+    cols[...] = view.transpose(1, 2, 3, 0, 4, 5)
+    return cols.reshape(c * kh * kw, n * oh * ow)
+
+
+def fold_cols(cols: ndarray, n: int, c: int, padded_hw: tuple, kernel: tuple, stride: tuple, dilation: tuple,
+              out_hw: tuple) -> ndarray:
+    """col2im: add the (C·kh·kw, N·OH·OW) columns back into a zero (C, N, Hp, Wp) array (channels first).
+
+    One strided slab addition per kernel tap; overlapping windows accumulate.
+    """
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    oh, ow = out_hw
+    c6 = cols.reshape(c, kh, kw, n, oh, ow)
+    out = xp.zeros((c, n) + tuple(padded_hw), cols.dtype)
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+        for j in range(kw):
+            out[:, :, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw] += c6[:, i, j]
+    return out
+
+
+def _crop(x: ndarray, ph: tuple, pw: tuple) -> ndarray:
+    """Remove ``ph``/``pw`` (before, after) from the last two axes (a view)."""
+    h, w = x.shape[-2:]
+    return x[..., ph[0]:h - ph[1], pw[0]:w - pw[1]]
+
+
+def _nchw(x_cn: ndarray) -> ndarray:
+    """A channels-first (C, N, H, W) array as a contiguous (N, C, H, W) one."""
+    return xp.ascontiguousarray(x_cn.transpose(1, 0, 2, 3))
+
+
+def _cn_rows(x: ndarray, groups: int) -> ndarray:
+    """(N, C, H, W) as (G, C/G, N·H·W): the rows a grouped matrix product reads (one copy)."""
+    n, c, h, w = x.shape
+    return xp.ascontiguousarray(x.transpose(1, 0, 2, 3)).reshape(groups, c // groups, n * h * w)
+
+
+# ---------------------------------------------------------------------- Unfold / Fold
+class Unfold(Function):
+    """F.unfold: x (N, C, H, W) → (N, C·kh·kw, L), the sliding blocks as columns (L = OH·OW).
+
+    Linear in x; its adjoint (and so its gradient) is ``Fold`` with the same geometry.
+    """
+
+    backward_name = "Im2ColBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, kernel, stride, padding, dilation):
+        ctx.geometry = tuple(x.shape[2:]), kernel, stride, padding, dilation
+        return unfold(x, kernel, stride, padding, dilation)
+
+    @staticmethod
+    def backward(ctx, grad):
+        size, kernel, stride, padding, dilation = ctx.geometry
+        return fold(grad, size, kernel, stride, padding, dilation)
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        size, kernel, stride, padding, dilation = ctx.geometry
+        return Fold.apply(grad, size=size, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
+
+
+class Fold(Function):
+    """F.fold: columns (N, C·kh·kw, L) → (N, C, H, W), summing overlapping blocks (col2im).
+
+    Linear; its adjoint is ``Unfold``.
+    """
+
+    backward_name = "Col2ImBackward0"
+
+    @staticmethod
+    def forward(ctx, cols, *, size, kernel, stride, padding, dilation):
+        ctx.geometry = kernel, stride, padding, dilation
+        return fold(cols, size, kernel, stride, padding, dilation)
+
+    @staticmethod
+    def backward(ctx, grad):
+        kernel, stride, padding, dilation = ctx.geometry
+        return unfold(grad, kernel, stride, padding, dilation)
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        kernel, stride, padding, dilation = ctx.geometry
+        return Unfold.apply(grad, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
+
+
+def unfold(x: ndarray, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple) -> ndarray:
+    """im2col of (N, C, H, W) into (N, C·kh·kw, L) columns (F.unfold's layout)."""
+    n = x.shape[0]
+    pads = ((padding[0], padding[0]), (padding[1], padding[1]))
+    out_hw = tuple(out_size(x.shape[2 + a], kernel[a], stride[a], padding[a], padding[a], dilation[a])
+                   for a in range(2))
+    cols = unfold_cols(_pad_zeros(x, *pads), kernel, stride, dilation, out_hw)
+    return xp.ascontiguousarray(cols.reshape(cols.shape[0], n, -1).transpose(1, 0, 2))
+
+
+def fold(cols: ndarray, size: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple) -> ndarray:
+    """col2im of (N, C·kh·kw, L) columns into a contiguous (N, C, H, W) array."""
+    n, ck, _ = cols.shape
+    c = ck // (kernel[0] * kernel[1])
+    out_hw = tuple(out_size(size[a], kernel[a], stride[a], padding[a], padding[a], dilation[a]) for a in range(2))
+    pads = ((padding[0], padding[0]), (padding[1], padding[1]))
+    padded = (size[0] + 2 * padding[0], size[1] + 2 * padding[1])
+    flat = xp.ascontiguousarray(cols.transpose(1, 0, 2)).reshape(ck, -1)
+    return _nchw(_crop(fold_cols(flat, n, c, padded, kernel, stride, dilation, out_hw), *pads))
+
+
+# ---------------------------------------------------------------------- convolution
+class Conv2d(Function):
+    """out[n, o] = b[o] + Σ_{c in o's group, i, j} W[o, c, i, j]·x_pad[n, c, oh·s + i·d, ow·s + j·d].
+
+    ``padding`` is ((top, bottom), (left, right)) of zeros. Forward: one im2col copy and one matrix
+    product per group (W as (G, O/G, C/G·kh·kw)). Backward: dW = g·colsᵀ, db = Σ g, and
+    dx = col2im(Wᵀ·g). The columns are kept on ``ctx`` for dW (they are not an input of the graph);
+    ``backward_graph`` recomputes them from x with ``Unfold`` so second derivatives flow through x.
+    """
+
+    backward_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, *, stride, padding, dilation, groups):
+        n, c, h, w = x.shape
+        o, cg, kh, kw = weight.shape
+        (ph, pw) = padding
+        out_hw = (out_size(h, kh, stride[0], ph[0], ph[1], dilation[0]),
+                  out_size(w, kw, stride[1], pw[0], pw[1], dilation[1]))
+        cols = unfold_cols(_pad_zeros(x, ph, pw), (kh, kw), stride, dilation, out_hw)
+        k = cg * kh * kw
+        if groups == 1:
+            out = weight.reshape(o, k) @ cols
+        else:
+            out = (weight.reshape(groups, o // groups, k) @ cols.reshape(groups, k, -1)).reshape(o, -1)
+        result = xp.empty((n, o) + out_hw, out.dtype)
+        out4 = out.reshape((o, n) + out_hw).transpose(1, 0, 2, 3)
+        if bias is None:
+            result[...] = out4
+        else:
+            xp.add(out4, bias.reshape(o, 1, 1), out=result)
+        need_x, need_w, _ = ctx.needs_input_grad
+        ctx.save_for_backward(x, weight)
+        ctx.cols = cols if need_w else None
+        ctx.geometry = (h, w), (kh, kw), stride, padding, dilation, groups, out_hw
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        (h, w), kernel, stride, padding, dilation, groups, out_hw = ctx.geometry
+        need_x, need_w, need_b = ctx.needs_input_grad
+        o, cg = weight.shape[:2]
+        n = grad.shape[0]
+        k = cg * kernel[0] * kernel[1]
+        g = _cn_rows(grad, groups)  # (G, O/G, N·L)
+        gx = gw = gb = None
+        if need_b:
+            gb = g.reshape(o, -1).sum(1)
+        if need_w:
+            cols = ctx.cols.reshape(groups, k, -1)
+            gw = (g @ cols.transpose(0, 2, 1)).reshape(weight.shape)
+        if need_x:
+            wg = weight.reshape(groups, o // groups, k)
+            dcols = (wg.transpose(0, 2, 1) @ g).reshape(groups * k, -1)
+            padded = (h + padding[0][0] + padding[0][1], w + padding[1][0] + padding[1][1])
+            full = fold_cols(dcols, n, groups * cg, padded, kernel, stride, dilation, out_hw)
+            gx = _nchw(_crop(full, *padding))
+        return gx, gw, gb
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        x, weight = ctx.saved_tensors
+        (h, w), kernel, stride, padding, dilation, groups, out_hw = ctx.geometry
+        need_x, need_w, need_b = ctx.needs_input_grad
+        n = grad.shape[0]
+        o, cg = weight.shape[:2]
+        k = cg * kernel[0] * kernel[1]
+        length = out_hw[0] * out_hw[1]
+        g = grad.reshape(n, groups, o // groups, length)
+        gx = gw = gb = None
+        if need_b:
+            gb = grad.sum((0, 2, 3))
+        (top, bottom), (left, right) = padding
+        if need_w:
+            xpad = _pad_tensor(x, top, bottom, left, right)
+            cols = Unfold.apply(xpad, kernel=kernel, stride=stride, padding=(0, 0), dilation=dilation)
+            cols = cols.reshape(n, groups, k, length)
+            gw = (g @ cols.transpose(2, 3)).sum(0).reshape(weight.shape)
+        if need_x:
+            wg = weight.reshape(groups, o // groups, k)
+            dcols = (wg.transpose(1, 2) @ g).reshape(n, groups * k, length)
+            size = (h + top + bottom, w + left + right)
+            full = Fold.apply(dcols, size=size, kernel=kernel, stride=stride, padding=(0, 0), dilation=dilation)
+            gx = full[:, :, top:top + h, left:left + w]
+        return gx, gw, gb
+
+
+def _pad_tensor(x, top: int, bottom: int, left: int, right: int):
+    """x (a Tensor) with zeros around its last two axes, through differentiable ops."""
+    if not (top or bottom or left or right):
+        return x
+    from .pad import ConstantPad
+
+    return ConstantPad.apply(x, pads=((0, 0), (0, 0), (top, bottom), (left, right)), value=0.0)
+
+
+class ConvTranspose2d(Function):
+    """The adjoint of ``Conv2d`` in x: out = crop(col2im(Wᵀ·x)) + b, W of shape (C_in, O/G, kh, kw).
+
+    The full output is (H − 1)·s + d·(k − 1) + 1 + output_padding per axis; ``padding`` p is cropped
+    from both ends. Backward: dx = W·im2col(g padded by p), dW = x·im2col(g)ᵀ, db = Σ g.
+    """
+
+    backward_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, *, stride, padding, output_padding, dilation, groups):
+        n, c, h, w = x.shape
+        og, kh, kw = weight.shape[1:]
+        o = og * groups
+        full = tuple((size - 1) * s + d * (k - 1) + 1 + op
+                     for size, s, d, k, op in zip((h, w), stride, dilation, (kh, kw), output_padding))
+        k = og * kh * kw
+        xr = _cn_rows(x, groups)  # (G, C/G, N·H·W)
+        cols = (weight.reshape(groups, c // groups, k).transpose(0, 2, 1) @ xr).reshape(groups * k, -1)
+        out = _crop(fold_cols(cols, n, o, full, (kh, kw), stride, dilation, (h, w)),
+                    (padding[0], padding[0]), (padding[1], padding[1]))
+        result = xp.empty((n, o) + out.shape[2:], x.dtype)
+        if bias is None:
+            result[...] = out.transpose(1, 0, 2, 3)
+        else:
+            xp.add(out.transpose(1, 0, 2, 3), bias.reshape(o, 1, 1), out=result)
+        ctx.save_for_backward(x, weight)
+        ctx.xr = xr if ctx.needs_input_grad[1] else None
+        ctx.geometry = (h, w), (kh, kw), stride, padding, dilation, groups, full
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        (h, w), kernel, stride, padding, dilation, groups, full = ctx.geometry
+        need_x, need_w, need_b = ctx.needs_input_grad
+        c, og = weight.shape[:2]
+        k = og * kernel[0] * kernel[1]
+        gx = gw = gb = None
+        if need_b:
+            gb = grad.sum((0, 2, 3))
+        if need_x or need_w:
+            ph = (padding[0], full[0] - padding[0] - grad.shape[2])
+            pw = (padding[1], full[1] - padding[1] - grad.shape[3])
+            cols = unfold_cols(_pad_zeros(grad, ph, pw), kernel, stride, dilation, (h, w))
+            cols = cols.reshape(groups, k, -1)
+            if need_w:
+                gw = (ctx.xr @ cols.transpose(0, 2, 1)).reshape(weight.shape)
+            if need_x:
+                gxr = weight.reshape(groups, c // groups, k) @ cols  # (G, C/G, N·H·W)
+                gx = _nchw(gxr.reshape((c, grad.shape[0], h, w)))
+        return gx, gw, gb
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        x, weight = ctx.saved_tensors
+        (h, w), kernel, stride, padding, dilation, groups, full = ctx.geometry
+        need_x, need_w, need_b = ctx.needs_input_grad
+        n = grad.shape[0]
+        c, og = weight.shape[:2]
+        k = og * kernel[0] * kernel[1]
+        gx = gw = gb = None
+        if need_b:
+            gb = grad.sum((0, 2, 3))
+        if need_x or need_w:
+            # pad g to the (h − 1)·s + d·(k − 1) + 1 rows whose windows are exactly h (output_padding
+            # rows at the end are read by no window: a negative pad crops them)
+            ext = [(size - 1) * s + d * (kk - 1) + 1
+                   for size, s, d, kk in zip((h, w), stride, dilation, kernel)]
+            gpad = _pad_tensor(grad, padding[0], ext[0] - padding[0] - grad.shape[2],
+                               padding[1], ext[1] - padding[1] - grad.shape[3])
+            cols = Unfold.apply(gpad, kernel=kernel, stride=stride, padding=(0, 0), dilation=dilation)
+            cols = cols.reshape(n, groups, k, h * w)
+            if need_w:
+                xg = x.reshape(n, groups, c // groups, h * w)
+                gw = (xg @ cols.transpose(2, 3)).sum(0).reshape(weight.shape)
+            if need_x:
+                gx = (weight.reshape(groups, c // groups, k) @ cols).reshape(n, c, h, w)
+        return gx, gw, gb

@@ -1,0 +1,117 @@
+"""Padding and per-axis linear maps: ``ConstantPad`` and ``AxisMap``.
+
+``ConstantPad`` pads (or, with a negative amount, crops) every axis: out = x inside, ``value``
+around it. Its gradient is the inner block of g, i.e. the same op with the pads negated and value 0.
+
+``AxisMap`` applies one linear map per axis, out[…, o, …] = Σ_i M[o, i]·x[…, i, …], which covers
+every resampling in ``nn.functional`` whose weights do not depend on x: reflect / replicate /
+circular padding (M picks one input per output: x[idx]), nearest and bilinear interpolation, and
+adaptive average pooling (each output the mean of a window). The gradient is the same op with
+every Mᵀ (the adjoint), so ``backward_graph`` is one more ``AxisMap``. A map given as an index
+array is applied by indexing (exact for inf and NaN, which 0·inf in a product would not be).
+"""
+
+from __future__ import annotations
+
+from .._backend import ndarray, xp
+from ..autograd.function import Function
+
+
+class ConstantPad(Function):
+    """out = ``value`` everywhere but the block that holds x; pads[a] = (before, after) for every axis
+    (negative amounts crop). dx = the block of g that x occupies (zero where x was cropped)."""
+
+    backward_name = "ConstantPadNdBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, pads, value):
+        src, dst, shape = _blocks(x.shape, pads)
+        out = xp.full(shape, value, dtype=x.dtype)
+        out[dst] = x[src]
+        ctx.blocks = src, dst, x.shape, pads
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        src, dst, shape, _ = ctx.blocks
+        gx = xp.zeros(shape, grad.dtype)
+        gx[src] = grad[dst]
+        return gx
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        pads = ctx.blocks[3]
+        return ConstantPad.apply(grad, pads=tuple((-lo, -hi) for lo, hi in pads), value=0.0)
+
+
+def _blocks(shape: tuple, pads: tuple) -> tuple:
+    """(the slice of x that is kept, where it goes in the output, the output's shape)."""
+    src, dst, out = [], [], []
+    for size, (lo, hi) in zip(shape, pads):
+        start, stop = max(-lo, 0), size - max(-hi, 0)
+        kept = max(stop - start, 0)
+        n = size + lo + hi
+        if n < 0:
+            raise RuntimeError(f"The input size {size}, plus negative padding {lo} and {hi} resulted in a negative "
+                               f"output size, which is invalid. Check dimension {len(out)} of your input.")
+        src.append(slice(start, start + kept))
+        dst.append(slice(max(lo, 0), max(lo, 0) + kept))
+        out.append(n)
+    return tuple(src), tuple(dst), tuple(out)
+
+
+class AxisMap(Function):
+    """out = x with axis a replaced by M_a·x along it, for each (axis, M, index) in ``maps``.
+
+    ``M`` is an (n_out, n_in) matrix; ``index`` (or None) says that row o of M is the one-hot row of
+    input index[o], so the map is applied as x.take(index, axis). dx = the same with every Mᵀ.
+    """
+
+    @staticmethod
+    def forward(ctx, x, *, maps):
+        ctx.maps = maps
+        return apply_maps(x, maps)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return apply_maps(grad, _adjoint(ctx.maps))
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        return AxisMap.apply(grad, maps=_adjoint(ctx.maps))
+
+
+def _adjoint(maps: tuple) -> tuple:
+    return tuple((axis, m.T, None) for axis, m, _ in reversed(maps))
+
+
+def apply_maps(x: ndarray, maps: tuple) -> ndarray:
+    """Apply each (axis, M, index) of ``maps`` to x in turn (an axis counted from the end: −1, −2, …)."""
+    for axis, m, index in maps:
+        if index is not None:
+            x = xp.take(x, index, axis=axis)
+        elif axis == -1 or axis == x.ndim - 1:
+            x = xp.matmul(x, m.T.astype(x.dtype, copy=False))
+        else:
+            moved = xp.moveaxis(x, axis, -2)
+            x = xp.moveaxis(xp.matmul(m.astype(x.dtype, copy=False), moved), -2, axis)
+    return xp.ascontiguousarray(x)
+
+
+def selection(index: ndarray, n_in: int) -> ndarray:
+    """The (len(index), n_in) 0/1 matrix whose row o picks input index[o]."""
+    m = xp.zeros((len(index), n_in))
+    m[xp.arange(len(index)), index] = 1.0
+    return m
+
+
+def pad_index(n: int, lo: int, hi: int, mode: str) -> ndarray:
+    """The input index of each of the n + lo + hi outputs of padding an axis of n in ``mode``."""
+    j = xp.arange(-lo, n + hi)
+    if mode == "reflect":  # mirror about the first and last elements, which are not repeated
+        period = 2 * (n - 1)
+        j = xp.abs(j) % period if period else xp.zeros_like(j)
+        return xp.where(j >= n, period - j, j)
+    if mode == "replicate":
+        return xp.clip(j, 0, n - 1)
+    return j % n  # circular
