@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from . import _dtype, accelerator, autograd, backends, cuda, datasets, models, nn, optim, train, transforms, utils
+from . import _dtype, accelerator, autograd, backends, cuda, datasets, io, models, nn, optim, train, transforms, utils
 from ._creation import (
     arange,
     as_tensor,
