@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -67,7 +68,7 @@ def test_extensions_is_valid_file_loader_and_allow_empty(tmp_path):
     assert [os.path.basename(p) for p, _ in only_png.samples] == ["gray.png", "b.png", "c.png"]
     with pytest.raises(FileNotFoundError, match="Found no valid file for the classes bird"):
         ImageFolder(tmp_path, is_valid_file=lambda p: p.endswith(".png"))
-    texts = DatasetFolder(tmp_path, loader=lambda p: open(p).read(), extensions=(".txt",), allow_empty=True)
+    texts = DatasetFolder(tmp_path, loader=lambda p: Path(p).read_text(), extensions=(".txt",), allow_empty=True)
     assert texts.samples == [(str(tmp_path / "dog" / "notes.txt"), 2)] and texts[0] == ("not an image", 2)
     with pytest.raises(FileNotFoundError, match="Supported extensions are: .txt"):
         DatasetFolder(tmp_path, loader=open, extensions=".txt")

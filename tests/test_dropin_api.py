@@ -247,8 +247,10 @@ def test_resize_sizes_and_kinds():
     assert T.Resize((5, 6), interpolation=T.InterpolationMode.NEAREST)(mytorch.tensor(img)).shape == (1, 5, 6)
     u8 = np.full((1, 4, 4), 200, np.uint8)
     assert T.Resize(2)(u8).dtype == np.uint8 and (T.Resize(2)(u8) == 200).all()
-    with pytest.raises(ValueError, match="interpolation must be 'bilinear' or 'nearest'"):
-        T.Resize(4, interpolation="bicubic")
+    with pytest.raises(ValueError, match="interpolation must be an InterpolationMode"):
+        T.Resize(4, interpolation="bicubic-ish")
+    with pytest.raises(ValueError, match="tensors support NEAREST and BILINEAR"):  # bicubic is for PIL images
+        T.Resize(4, interpolation="bicubic")(img)
     composed = T.Compose([T.ToTensor(), T.Resize((8, 8)), T.Lambda(lambda t: t * 2)])
     assert composed(np.full((28, 28), 255, np.uint8)).shape == (1, 8, 8)
 
