@@ -48,16 +48,19 @@ def _finish(arr: ndarray, requires_grad: bool) -> Tensor:
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of shape ``size`` (sizes as arguments or one tuple), of the default dtype unless ``dtype``."""
     _check_device(device)
     return _finish(xp.zeros(_shape_arg(size), _dtype.as_dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of shape ``size`` (sizes as arguments or one tuple), of the default dtype unless ``dtype``."""
     _check_device(device)
     return _finish(xp.ones(_shape_arg(size), _dtype.as_dtype(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of shape ``size``: its values are whatever the memory held."""
     _check_device(device)
     return _finish(xp.empty(_shape_arg(size), _dtype.as_dtype(dtype)), requires_grad)
 
@@ -75,24 +78,28 @@ def _like(t: Tensor, dtype):
 
 
 def zeros_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    """Zeros of ``input``'s shape and dtype (unless ``dtype`` is given)."""
     _check_device(device)
     shape, dt = _like(input, dtype)
     return _finish(xp.zeros(shape, dt), requires_grad)
 
 
 def ones_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    """Ones of ``input``'s shape and dtype (unless ``dtype`` is given)."""
     _check_device(device)
     shape, dt = _like(input, dtype)
     return _finish(xp.ones(shape, dt), requires_grad)
 
 
 def empty_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    """An uninitialised tensor of ``input``'s shape and dtype (unless ``dtype`` is given)."""
     _check_device(device)
     shape, dt = _like(input, dtype)
     return _finish(xp.empty(shape, dt), requires_grad)
 
 
 def full_like(input: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    """A tensor of ``input``'s shape and dtype (unless ``dtype`` is given) filled with ``fill_value``."""
     _check_device(device)
     shape, dt = _like(input, dtype)
     return _finish(xp.full(shape, fill_value, dt), requires_grad)
@@ -112,11 +119,13 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
 
 
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    r"""``steps`` evenly spaced values from ``start`` to ``end``, both included: $x_k = s + k\,(e - s)/(n - 1)$."""
     _check_device(device)
     return _finish(xp.linspace(start, end, steps).astype(_dtype.as_dtype(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """The n x m identity matrix (square when ``m`` is None): ones on the diagonal, zeros elsewhere."""
     _check_device(device)
     return _finish(xp.eye(n, m, dtype=_dtype.as_dtype(dtype)), requires_grad)
 
@@ -146,10 +155,12 @@ def randn(*size, generator: Generator | None = None, dtype=None, device=None, re
 
 
 def rand_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    """Samples from U[0, 1) of ``input``'s shape and dtype, drawn from the default generator."""
     return rand(input.shape, dtype=input.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    """Samples from N(0, 1) of ``input``'s shape and dtype, drawn from the default generator."""
     return randn(input.shape, dtype=input.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad)
 
 

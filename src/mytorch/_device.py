@@ -50,10 +50,12 @@ class device:  # noqa: N801  (PyTorch's name)
 
     @property
     def type(self) -> str:
+        """The device type: ``'cpu'``, ``'cuda'``, ..."""
         return self._type
 
     @property
     def index(self) -> int | None:
+        """The device index (None when none was given, as for ``device('cpu')``)."""
         return self._index
 
     def __eq__(self, other: object) -> bool:

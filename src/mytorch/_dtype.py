@@ -49,14 +49,17 @@ class dtype:  # noqa: N801  (PyTorch's name)
 
     @property
     def is_floating_point(self) -> bool:
+        """Whether this is a floating-point type (float16, float32, float64)."""
         return self._np.kind == "f"
 
     @property
     def is_signed(self) -> bool:
+        """Whether values of this type can be negative (the floating-point and signed integer types)."""
         return self._np.kind in "fi"
 
     @property
     def itemsize(self) -> int:
+        """The size of one element in bytes."""
         return self._np.itemsize
 
     def __getattr__(self, name: str):
@@ -124,6 +127,7 @@ def as_dtype(dtype) -> np.dtype:
 
 
 def is_floating_point(dtype: np.dtype) -> bool:
+    """Whether ``dtype`` (a NumPy or mytorch dtype) is a floating-point type."""
     return dtype.kind == "f"
 
 

@@ -49,32 +49,51 @@ def _into(result: Tensor, out: Tensor | None) -> Tensor:
 
 
 def add(input, other, *, alpha=1, out=None) -> Tensor:  # noqa: A002
+    r"""$\text{input} + \alpha \cdot \text{other}$, elementwise with broadcasting; gradients $1$ and $\alpha$
+    (``torch.add``).
+    """
     return _into(_binary(Add, _t(input), other * alpha if alpha != 1 else other), out)
 
 
 def sub(input, other, *, alpha=1, out=None) -> Tensor:  # noqa: A002
+    r"""$\text{input} - \alpha \cdot \text{other}$, elementwise with broadcasting; gradients $1$ and $-\alpha$
+    (``torch.sub``).
+    """
     return _into(_binary(Sub, _t(input), other * alpha if alpha != 1 else other), out)
 
 
 def mul(input, other, *, out=None) -> Tensor:  # noqa: A002
+    r"""$\text{input} \cdot \text{other}$ elementwise; $\partial/\partial a = b$, $\partial/\partial b = a$
+    (``torch.mul``).
+    """
     return _into(_binary(Mul, _t(input), other), out)
 
 
 def div(input, other, *, out=None) -> Tensor:  # noqa: A002
+    r"""$a / b$ elementwise (true division); $\partial/\partial a = 1/b$, $\partial/\partial b = -a/b^2$
+    (``torch.div``).
+    """
     return _into(_binary(Div, _t(input), other), out)
 
 
 def pow(input, exponent, *, out=None) -> Tensor:  # noqa: A002, A001
+    r"""$a^{p}$ elementwise, ``exponent`` a tensor or a number; $\partial/\partial a = p\,a^{p-1}$, $\partial/\partial p
+    = a^{p}\ln a$.
+    """
     if not isinstance(input, Tensor):
         return _into(_binary(Pow, exponent, input, reflected=True), out)
     return _into(_binary(Pow, input, exponent), out)
 
 
 def neg(input: Tensor) -> Tensor:  # noqa: A002
+    """$-x$ elementwise."""
     return -input
 
 
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    r"""The matrix product with NumPy/PyTorch broadcasting of batch dimensions; for matrices $C = AB$, $\bar A = \bar C
+    B^\top$, $\bar B = A^\top \bar C$.
+    """
     return _into(input @ other, out)
 
 
@@ -90,34 +109,42 @@ def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:  # noqa: A002
 
 
 def sin(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    r"""$\sin x$ elementwise; derivative $\cos x$."""
     return _into(input.sin(), out)
 
 
 def cos(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    r"""$\cos x$ elementwise; derivative $-\sin x$."""
     return _into(input.cos(), out)
 
 
 def tan(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    r"""$\tan x$ elementwise; derivative $1 + \tan^2 x$."""
     return _into(input.tan(), out)
 
 
 def sinh(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    r"""$\sinh x$ elementwise; derivative $\cosh x$."""
     return _into(input.sinh(), out)
 
 
 def cosh(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    r"""$\cosh x$ elementwise; derivative $\sinh x$."""
     return _into(input.cosh(), out)
 
 
 def asin(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    r"""$\arcsin x$ elementwise (nan outside $[-1, 1]$); derivative $1/\sqrt{1 - x^2}$."""
     return _into(input.asin(), out)
 
 
 def acos(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    r"""$\arccos x$ elementwise (nan outside $[-1, 1]$); derivative $-1/\sqrt{1 - x^2}$."""
     return _into(input.acos(), out)
 
 
 def atan(input: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    r"""$\arctan x$ elementwise; derivative $1/(1 + x^2)$."""
     return _into(input.atan(), out)
 
 
@@ -167,46 +194,65 @@ def meshgrid(*tensors: Tensor, indexing: str | None = None) -> tuple:
 
 
 def exp(input: Tensor) -> Tensor:  # noqa: A002
+    """$e^{x}$ elementwise; the derivative is the output itself."""
     return input.exp()
 
 
 def log(input: Tensor) -> Tensor:  # noqa: A002
+    r"""$\ln x$ elementwise (nan for $x < 0$, $-\infty$ at 0); derivative $1/x$."""
     return input.log()
 
 
 def sqrt(input: Tensor) -> Tensor:  # noqa: A002
+    r"""$\sqrt{x}$ elementwise; derivative $1/(2\sqrt{x})$."""
     return input.sqrt()
 
 
 def abs(input: Tensor) -> Tensor:  # noqa: A002, A001
+    r"""$|x|$ elementwise; derivative $\operatorname{sign}(x)$ (0 at 0, as in PyTorch)."""
     return input.abs()
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    r"""$\tanh x$ elementwise; derivative $1 - \tanh^2 x$, computed from the output."""
     return input.tanh()
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    r"""The logistic function $\sigma(x) = 1/(1 + e^{-x})$ elementwise; derivative $\sigma(x)(1 - \sigma(x))$."""
     return input.sigmoid()
 
 
 def relu(input: Tensor) -> Tensor:  # noqa: A002
+    r"""$\max(x, 0)$ elementwise; derivative 1 where $x > 0$, else 0."""
     return input.relu()
 
 
 def erf(input: Tensor) -> Tensor:  # noqa: A002
+    r"""The error function $\operatorname{erf}(x) = \frac{2}{\sqrt\pi}\int_0^x e^{-t^2}\,dt$; derivative
+    $\frac{2}{\sqrt\pi} e^{-x^2}$.
+    """
     return input.erf()
 
 
 def maximum(input: Tensor, other: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    r"""Elementwise $\max(a, b)$ with broadcasting; where $a = b$ the gradient is split in half between them (PyTorch's
+    rule).
+    """
     return _into(_binary(Maximum, input, other), out)
 
 
 def minimum(input: Tensor, other: Tensor, *, out=None) -> Tensor:  # noqa: A002
+    r"""Elementwise $\min(a, b)$ with broadcasting; where $a = b$ the gradient is split in half between them (PyTorch's
+    rule).
+    """
     return _into(_binary(Minimum, input, other), out)
 
 
 def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
+    r"""$\min(\max(x, \text{min}), \text{max})$ elementwise (either bound may be None); gradient 1 inside the bounds, 0
+    where clamped.
+    """
     return input.clamp(min, max)
 
 
@@ -228,86 +274,121 @@ def where(condition, input, other) -> Tensor:  # noqa: A002
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, **kw) -> Tensor:  # noqa: A002, A001
+    r"""$\sum_i x_i$ over ``dim`` (all dimensions when None), keeping reduced dimensions as size 1 with ``keepdim``;
+    ``dtype=`` casts first.
+    """
     return input.sum(dim, keepdim, **kw)
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, **kw) -> Tensor:  # noqa: A002
+    r"""$\frac{1}{n}\sum_i x_i$ over ``dim`` (all dimensions when None); ``keepdim`` keeps them as size 1."""
     return input.mean(dim, keepdim, **kw)
 
 
 def var(input: Tensor, dim=None, **kw) -> Tensor:  # noqa: A002
+    r"""The variance over ``dim``: $\frac{1}{n - c}\sum_i (x_i - \bar x)^2$ with ``correction`` $c$
+    (default 1, Bessel's; ``unbiased=False`` is $c = 0$); ``keepdim`` as in ``sum``.
+    """
     return input.var(dim, **kw)
 
 
 def std(input: Tensor, dim=None, **kw) -> Tensor:  # noqa: A002
+    r"""The standard deviation over ``dim``, $\sqrt{\operatorname{var}(x)}$, with the same ``correction`` / ``unbiased``
+    / ``keepdim`` as ``var``.
+    """
     return input.std(dim, **kw)
 
 
 def amax(input: Tensor, dim=None, keepdim: bool = False, **kw) -> Tensor:  # noqa: A002
+    """The maximum over ``dim`` (all dimensions when None); the gradient is shared equally among tied maxima."""
     return input.amax(dim, keepdim, **kw)
 
 
 def amin(input: Tensor, dim=None, keepdim: bool = False, **kw) -> Tensor:  # noqa: A002
+    """The minimum over ``dim`` (all dimensions when None); the gradient is shared equally among tied minima."""
     return input.amin(dim, keepdim, **kw)
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A002, A001
+    """The maximum of all elements, or with ``dim`` the named tuple ``(values, indices)`` along it (``torch.max``)."""
     return input.max(dim, keepdim)
 
 
 def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A002, A001
+    """The minimum of all elements, or with ``dim`` the named tuple ``(values, indices)`` along it (``torch.min``)."""
     return input.min(dim, keepdim)
 
 
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False, **kw) -> Tensor:  # noqa: A002
+    r"""$\log \sum_i e^{x_i}$ over ``dim``, computed as $m + \log\sum_i e^{x_i - m}$ with $m = \max_i x_i$ (no
+    overflow); its gradient is the softmax.
+    """
     return input.logsumexp(dim, keepdim, **kw)
 
 
 def softmax(input: Tensor, dim: int | None = None, **kw) -> Tensor:  # noqa: A002
+    r"""$\operatorname{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j}$ along ``dim``; the Jacobian-vector product is $y \odot
+    (\bar y - \langle \bar y, y\rangle)$.
+    """
     return input.softmax(dim, **kw)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, **kw) -> Tensor:  # noqa: A002
+    r"""$x_i - \log\sum_j e^{x_j}$ along ``dim`` (stable); the gradient is $\bar y - \operatorname{softmax}(x) \sum_j
+    \bar y_j$.
+    """
     return input.log_softmax(dim, **kw)
 
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False, **kw) -> Tensor:  # noqa: A002
+    """The index of the maximum over ``dim`` (of the flattened tensor when None), as int64; the first one among ties."""
     return input.argmax(dim, keepdim, **kw)
 
 
 def argmin(input: Tensor, dim=None, keepdim: bool = False, **kw) -> Tensor:  # noqa: A002
+    """The index of the minimum over ``dim`` (of the flattened tensor when None), as int64; the first one among ties."""
     return input.argmin(dim, keepdim, **kw)
 
 
 def reshape(input: Tensor, shape) -> Tensor:  # noqa: A002
+    """The same elements in a new shape (one size may be -1); a view when the layout allows, else a copy."""
     return input.reshape(shape)
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
+    """Swaps dimensions ``dim0`` and ``dim1`` (a view)."""
     return input.transpose(dim0, dim1)
 
 
 def permute(input: Tensor, dims) -> Tensor:  # noqa: A002
+    """Reorders the dimensions to ``dims`` (a view); the gradient is permuted back."""
     return input.permute(dims)
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+    """Flattens dimensions ``start_dim`` to ``end_dim`` (by default all) into one."""
     return input.flatten(start_dim, end_dim)
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:  # noqa: A002
+    """Inserts a dimension of size 1 at ``dim``."""
     return input.unsqueeze(dim)
 
 
 def squeeze(input: Tensor, dim=None) -> Tensor:  # noqa: A002
+    """Removes dimensions of size 1 (only ``dim`` when given)."""
     return input.squeeze(dim)
 
 
 def broadcast_to(input: Tensor, shape) -> Tensor:  # noqa: A002
+    """Expands the tensor to ``shape`` by NumPy's broadcasting rules (a view); the gradient is summed back."""
     return input.broadcast_to(shape)
 
 
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
+    """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (and likewise along any ``dim``); the gradient
+    is scattered back with addition.
+    """
     return input.gather(dim, index)
 
 
@@ -359,28 +440,41 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 
 
 def chunk(tensor: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """``chunks`` pieces along ``dim`` of size ``ceil(n / chunks)`` (the last may be smaller, and fewer pieces
+    may come back), as views.
+    """
     return tensor.chunk(chunks, dim)
 
 
 def numel(input: Tensor) -> int:  # noqa: A002
+    """The number of elements, the product of the sizes."""
     return input.numel()
 
 
 def is_tensor(obj) -> bool:
+    """Whether ``obj`` is a ``mytorch.Tensor``."""
     return isinstance(obj, Tensor)
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:  # noqa: A002
+    r"""Whether $|a - b| \le \text{atol} + \text{rtol}\,|b|$ for every element (nan is never close)."""
     return input.allclose(other, rtol, atol)
 
 
 def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002
+    """Whether the two tensors have the same shape and the same elements."""
     return input.equal(other)
 
 
 def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None, reduce=None) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with ``src`` (or ``value``) written at ``index`` along ``dim``: for ``dim=0``,
+    ``out[index[i][j]][j] = src[i][j]``; ``reduce='add'`` or ``'multiply'`` combines instead of writing.
+    """
     return input.scatter(dim, index, src, value=value, reduce=reduce)
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:  # noqa: A002
+    """A copy of ``input`` with ``src`` added at ``index`` along ``dim``: for ``dim=0``,
+    ``out[index[i][j]][j] += src[i][j]``, duplicates accumulating.
+    """
     return input.scatter_add(dim, index, src)

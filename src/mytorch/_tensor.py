@@ -58,6 +58,7 @@ class Tensor:
     # ------------------------------------------------------------------ attributes
     @property
     def shape(self) -> Size:
+        """The sizes of the dimensions, a ``mytorch.Size`` (a tuple)."""
         return _tuple_new(Size, self._data.shape)  # NumPy's shape already holds ints: no conversion
 
     @property
@@ -67,6 +68,7 @@ class Tensor:
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions."""
         return self._data.ndim
 
     @property
@@ -81,10 +83,12 @@ class Tensor:
 
     @property
     def grad_fn(self):
+        """The graph node (a ``Function``) that made this tensor, or None for a leaf or a tensor made without grad."""
         return self._grad_fn
 
     @property
     def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded so that gradients can flow back to it."""
         return self._requires_grad
 
     @requires_grad.setter
@@ -123,15 +127,19 @@ class Tensor:
         return self._data.shape[_normalize_dim(dim, self._data.ndim)]
 
     def dim(self) -> int:
+        """The number of dimensions (``ndim``)."""
         return self._data.ndim
 
     def numel(self) -> int:
+        """The number of elements, the product of the sizes."""
         return self._data.size
 
     def element_size(self) -> int:
+        """The size of one element in bytes."""
         return self._data.itemsize
 
     def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating-point one."""
         return self._data.dtype.kind == "f"
 
     # ------------------------------------------------------------------ conversion
@@ -148,6 +156,7 @@ class Tensor:
         return to_host(self._data)
 
     def tolist(self):
+        """The values as (nested) Python lists of numbers; a 0-d tensor gives a number."""
         return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None) -> ndarray:
@@ -223,32 +232,41 @@ class Tensor:
         return Tensor._make(self._data.astype(dtype), False, None)  # integers carry no gradient
 
     def type(self, dtype=None):
+        """With no argument the type name (``'mytorch.FloatTensor'``); with a dtype or a type name, a cast copy."""
         if dtype is None:
             return f"mytorch.{self._data.dtype}"
         return self.to(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
+        """This tensor cast to ``other``'s dtype."""
         return self.to(other.dtype)
 
     def float(self) -> Tensor:
+        """A float32 copy (``self`` when already float32)."""
         return self._cast(_dtype.float32)
 
     def double(self) -> Tensor:
+        """A float64 copy (``self`` when already float64)."""
         return self._cast(_dtype.float64)
 
     def half(self) -> Tensor:
+        """A float16 copy (``self`` when already float16)."""
         return self._cast(_dtype.float16)
 
     def long(self) -> Tensor:
+        """An int64 copy (``self`` when already int64)."""
         return self._cast(_dtype.int64)
 
     def int(self) -> Tensor:
+        """An int32 copy (``self`` when already int32)."""
         return self._cast(_dtype.int32)
 
     def bool(self) -> Tensor:
+        """A bool copy (``self`` when already bool)."""
         return self._cast(_dtype.bool_)
 
     def cpu(self) -> Tensor:
+        """``self``: mytorch tensors are always on the CPU."""
         return self
 
     def cuda(self, device: Any = None, non_blocking: builtins.bool = False) -> Tensor:
@@ -298,11 +316,13 @@ class Tensor:
             vc[0] += 1
 
     def detach_(self) -> Tensor:
+        """Detaches this tensor from the graph in place: it becomes a leaf that does not require grad."""
         self._grad_fn = None
         self._requires_grad = False
         return self
 
     def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
+        """Sets ``requires_grad`` in place (only on leaves) and returns ``self``."""
         if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(
                 f"only Tensors of floating point dtype can require gradients (this one is {self._data.dtype})"
@@ -316,9 +336,11 @@ class Tensor:
         return self
 
     def clone(self) -> Tensor:
+        """A copy with its own memory; gradients flow back to the original."""
         return Clone.apply(self)
 
     def contiguous(self) -> Tensor:
+        """A C-contiguous tensor with the same values (``self`` when already contiguous)."""
         return self if self._data.flags.c_contiguous else Clone.apply(self)
 
     # ------------------------------------------------------------------ arithmetic
@@ -378,86 +400,127 @@ class Tensor:
         return Abs.apply(self)
 
     def add(self, other, alpha=1) -> Tensor:
+        r"""$\text{input} + \alpha \cdot \text{other}$, elementwise with broadcasting; gradients $1$ and $\alpha$
+        (``torch.add``).
+        """
         return self + (other * alpha if alpha != 1 else other)
 
     def sub(self, other, alpha=1) -> Tensor:
+        r"""$\text{input} - \alpha \cdot \text{other}$, elementwise with broadcasting; gradients $1$ and $-\alpha$
+        (``torch.sub``).
+        """
         return self - (other * alpha if alpha != 1 else other)
 
     def mul(self, other) -> Tensor:
+        r"""$\text{input} \cdot \text{other}$ elementwise; $\partial/\partial a = b$, $\partial/\partial b = a$
+        (``torch.mul``).
+        """
         return self * other
 
     def div(self, other) -> Tensor:
+        r"""$a / b$ elementwise (true division); $\partial/\partial a = 1/b$, $\partial/\partial b = -a/b^2$
+        (``torch.div``).
+        """
         return self / other
 
     def pow(self, exponent) -> Tensor:
+        r"""$a^{p}$ elementwise, ``exponent`` a tensor or a number; $\partial/\partial a = p\,a^{p-1}$,
+        $\partial/\partial p = a^{p}\ln a$.
+        """
         return self**exponent
 
     def neg(self) -> Tensor:
+        """$-x$ elementwise."""
         return Neg.apply(self)
 
     def matmul(self, other: Tensor) -> Tensor:
+        r"""The matrix product with NumPy/PyTorch broadcasting of batch dimensions; for matrices $C = AB$, $\bar A =
+        \bar C B^\top$, $\bar B = A^\top \bar C$.
+        """
         return self @ other
 
     def exp(self) -> Tensor:
+        """$e^{x}$ elementwise; the derivative is the output itself."""
         return Exp.apply(self)
 
     def log(self) -> Tensor:
+        r"""$\ln x$ elementwise (nan for $x < 0$, $-\infty$ at 0); derivative $1/x$."""
         return Log.apply(self)
 
     def sqrt(self) -> Tensor:
+        r"""$\sqrt{x}$ elementwise; derivative $1/(2\sqrt{x})$."""
         return Sqrt.apply(self)
 
     def rsqrt(self) -> Tensor:
+        r"""$1/\sqrt{x}$ elementwise; derivative $-\tfrac12 x^{-3/2}$."""
         return 1 / Sqrt.apply(self)
 
     def square(self) -> Tensor:
+        """$x^2$ elementwise; derivative $2x$."""
         return self * self
 
     def reciprocal(self) -> Tensor:
+        """$1/x$ elementwise; derivative $-1/x^2$."""
         return 1 / self
 
     def abs(self) -> Tensor:
+        r"""$|x|$ elementwise; derivative $\operatorname{sign}(x)$ (0 at 0, as in PyTorch)."""
         return Abs.apply(self)
 
     def tanh(self) -> Tensor:
+        r"""$\tanh x$ elementwise; derivative $1 - \tanh^2 x$, computed from the output."""
         return Tanh.apply(self)
 
     def sigmoid(self) -> Tensor:
+        r"""The logistic function $\sigma(x) = 1/(1 + e^{-x})$ elementwise; derivative $\sigma(x)(1 - \sigma(x))$."""
         return Sigmoid.apply(self)
 
     def relu(self) -> Tensor:
+        r"""$\max(x, 0)$ elementwise; derivative 1 where $x > 0$, else 0."""
         return Relu.apply(self)
 
     def erf(self) -> Tensor:
+        r"""The error function $\operatorname{erf}(x) = \frac{2}{\sqrt\pi}\int_0^x e^{-t^2}\,dt$; derivative
+        $\frac{2}{\sqrt\pi} e^{-x^2}$.
+        """
         return Erf.apply(self)
 
     def sin(self) -> Tensor:
+        r"""$\sin x$ elementwise; derivative $\cos x$."""
         return Sin.apply(self)
 
     def cos(self) -> Tensor:
+        r"""$\cos x$ elementwise; derivative $-\sin x$."""
         return Cos.apply(self)
 
     def tan(self) -> Tensor:
+        r"""$\tan x$ elementwise; derivative $1 + \tan^2 x$."""
         return Tan.apply(self)
 
     def sinh(self) -> Tensor:
+        r"""$\sinh x$ elementwise; derivative $\cosh x$."""
         return Sinh.apply(self)
 
     def cosh(self) -> Tensor:
+        r"""$\cosh x$ elementwise; derivative $\sinh x$."""
         return Cosh.apply(self)
 
     def asin(self) -> Tensor:
+        r"""$\arcsin x$ elementwise (nan outside $[-1, 1]$); derivative $1/\sqrt{1 - x^2}$."""
         return Asin.apply(self)
 
     def acos(self) -> Tensor:
+        r"""$\arccos x$ elementwise (nan outside $[-1, 1]$); derivative $-1/\sqrt{1 - x^2}$."""
         return Acos.apply(self)
 
     def atan(self) -> Tensor:
+        r"""$\arctan x$ elementwise; derivative $1/(1 + x^2)$."""
         return Atan.apply(self)
 
     arcsin, arccos, arctan = asin, acos, atan
 
     def atan2(self, other) -> Tensor:
+        r"""$\operatorname{atan2}(y, x)$ with ``self`` as $y$: the angle of the point $(x, y)$, in $(-\pi, \pi]$."""
         from ._functional import atan2
 
         return atan2(self, other)
@@ -465,20 +528,31 @@ class Tensor:
     arctan2 = atan2
 
     def bmm(self, mat2: Tensor) -> Tensor:
+        """Batched matrix product of (b, n, m) and (b, m, p) tensors: $C_i = A_i B_i$ for each $i$."""
         from ._functional import bmm
 
         return bmm(self, mat2)
 
     def sign(self) -> Tensor:
+        r"""$\operatorname{sign}(x) \in \{-1, 0, 1\}$ elementwise; its gradient is 0."""
         return Tensor._make(xp.sign(self._data), False, None)
 
     def maximum(self, other) -> Tensor:
+        r"""Elementwise $\max(a, b)$ with broadcasting; where $a = b$ the gradient is split in half between them
+        (PyTorch's rule).
+        """
         return _binary(Maximum, self, other)
 
     def minimum(self, other) -> Tensor:
+        r"""Elementwise $\min(a, b)$ with broadcasting; where $a = b$ the gradient is split in half between them
+        (PyTorch's rule).
+        """
         return _binary(Minimum, self, other)
 
     def clamp(self, min=None, max=None) -> Tensor:  # noqa: A002  (PyTorch's argument names)
+        r"""$\min(\max(x, \text{min}), \text{max})$ elementwise (either bound may be None); gradient 1 inside the
+        bounds, 0 where clamped.
+        """
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
         return Clamp.apply(self, lo=_raw(min), hi=_raw(max))
@@ -486,6 +560,7 @@ class Tensor:
     clip = clamp
 
     def where(self, condition, other) -> Tensor:
+        """Elementwise ``self if condition else other`` (``mytorch.where(condition, self, other)``)."""
         from ._functional import where
 
         return where(condition, self, other)
@@ -495,21 +570,27 @@ class Tensor:
         return Tensor._make(xp.asarray(op(self._data, _raw(other))), False, None)
 
     def __eq__(self, other):  # type: ignore[override]
+        """``self == other`` elementwise (with broadcasting), as a bool tensor; also ``eq``."""
         return self._compare(other, xp.equal)
 
     def __ne__(self, other):  # type: ignore[override]
+        """``self != other`` elementwise, as a bool tensor; also ``ne``."""
         return self._compare(other, xp.not_equal)
 
     def __lt__(self, other):
+        """``self < other`` elementwise, as a bool tensor; also ``lt``."""
         return self._compare(other, xp.less)
 
     def __le__(self, other):
+        """``self <= other`` elementwise, as a bool tensor; also ``le``."""
         return self._compare(other, xp.less_equal)
 
     def __gt__(self, other):
+        """``self > other`` elementwise, as a bool tensor; also ``gt``."""
         return self._compare(other, xp.greater)
 
     def __ge__(self, other):
+        """``self >= other`` elementwise, as a bool tensor; also ``ge``."""
         return self._compare(other, xp.greater_equal)
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
@@ -531,27 +612,38 @@ class Tensor:
         return self.shape == other.shape and builtins.bool((self._data == other._data).all())
 
     def allclose(self, other: Tensor, rtol: builtins.float = 1e-5, atol: builtins.float = 1e-8) -> builtins.bool:
+        r"""Whether $|a - b| \le \text{atol} + \text{rtol}\,|b|$ for every element (nan never close), as
+        ``torch.allclose``.
+        """
         return builtins.bool(xp.allclose(self._data, _raw(other), rtol=rtol, atol=atol))
 
     def isnan(self) -> Tensor:
+        """Where the elements are nan, as a bool tensor."""
         return Tensor._make(xp.isnan(self._data), False, None)
 
     def isfinite(self) -> Tensor:
+        """Where the elements are finite (neither inf nor nan), as a bool tensor."""
         return Tensor._make(xp.isfinite(self._data), False, None)
 
     def all(self) -> Tensor:
+        """Whether every element is nonzero, as a 0-d bool tensor."""
         return Tensor._make(xp.asarray(self._data.all()), False, None)
 
     def any(self) -> Tensor:
+        """Whether some element is nonzero, as a 0-d bool tensor."""
         return Tensor._make(xp.asarray(self._data.any()), False, None)
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim: builtins.bool = False, *, axis=None, keepdims=None, dtype=None) -> Tensor:
+        r"""$\sum_i x_i$ over ``dim`` (all dimensions when None), keeping reduced dimensions as size 1 with ``keepdim``;
+        ``dtype=`` casts first.
+        """
         x = self if dtype is None else self.to(dtype)
         axes = reduction_axes(dim, axis, x._data.ndim)
         return Sum.apply(x, axes=axes, keepdims=keepdim if keepdims is None else keepdims)
 
     def mean(self, dim=None, keepdim: builtins.bool = False, *, axis=None, keepdims=None, dtype=None) -> Tensor:
+        r"""$\frac{1}{n}\sum_i x_i$ over ``dim`` (all dimensions when None); ``keepdim`` keeps them as size 1."""
         x = self if dtype is None else self.to(dtype)
         if x._data.dtype.kind != "f":
             raise RuntimeError(
@@ -574,14 +666,19 @@ class Tensor:
 
     def std(self, dim=None, *, correction=None, unbiased=None, keepdim=False, axis=None, keepdims=None,
             ddof=None) -> Tensor:
+        r"""The standard deviation over ``dim``, $\sqrt{\operatorname{var}(x)}$, with the same ``correction`` /
+        ``unbiased`` / ``keepdim`` as ``var``.
+        """
         return self.var(dim, correction=correction, unbiased=unbiased, keepdim=keepdim, axis=axis,
                         keepdims=keepdims, ddof=ddof).sqrt()
 
     def amax(self, dim=None, keepdim: builtins.bool = False, *, axis=None, keepdims=None) -> Tensor:
+        """The maximum over ``dim`` (all dimensions when None); the gradient is shared equally among tied maxima."""
         axes = reduction_axes(dim, axis, self._data.ndim)
         return Amax.apply(self, axes=axes, keepdims=keepdim if keepdims is None else keepdims)
 
     def amin(self, dim=None, keepdim: builtins.bool = False, *, axis=None, keepdims=None) -> Tensor:
+        """The minimum over ``dim`` (all dimensions when None); the gradient is shared equally among tied minima."""
         axes = reduction_axes(dim, axis, self._data.ndim)
         return Amin.apply(self, axes=axes, keepdims=keepdim if keepdims is None else keepdims)
 
@@ -615,38 +712,57 @@ class Tensor:
         return LogSumExp.apply(self, axes=axes, keepdims=keepdim if keepdims is None else keepdims)
 
     def softmax(self, dim: builtins.int | None = None, *, axis: builtins.int | None = None) -> Tensor:
+        r"""$\operatorname{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j}$ along ``dim``; the Jacobian-vector product is $y
+        \odot (\bar y - \langle \bar y, y\rangle)$.
+        """
         return Softmax.apply(self, axis=_one_dim(dim, axis, self._data.ndim, "softmax"))
 
     def log_softmax(self, dim: builtins.int | None = None, *, axis: builtins.int | None = None) -> Tensor:
+        r"""$x_i - \log\sum_j e^{x_j}$ along ``dim`` (stable); the gradient is $\bar y - \operatorname{softmax}(x)
+        \sum_j \bar y_j$.
+        """
         return LogSoftmax.apply(self, axis=_one_dim(dim, axis, self._data.ndim, "log_softmax"))
 
     def argmax(self, dim=None, keepdim: builtins.bool = False, *, axis=None, keepdims=None) -> Tensor:
+        """The index of the maximum over ``dim`` (of the flattened tensor when None), as int64; the first one among
+        ties.
+        """
         axis = None if dim is None and axis is None else _one_dim(dim, axis, self._data.ndim, "argmax")
         keep = keepdim if keepdims is None else keepdims
         return Tensor._make(xp.asarray(argmax(self._data, axis, keep), dtype=_dtype.int64), False, None)
 
     def argmin(self, dim=None, keepdim: builtins.bool = False, *, axis=None, keepdims=None) -> Tensor:
+        """The index of the minimum over ``dim`` (of the flattened tensor when None), as int64; the first one among
+        ties.
+        """
         axis = None if dim is None and axis is None else _one_dim(dim, axis, self._data.ndim, "argmin")
         keep = keepdim if keepdims is None else keepdims
         return Tensor._make(xp.asarray(argmin(self._data, axis, keep), dtype=_dtype.int64), False, None)
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape) -> Tensor:
+        """The same elements in a new shape (sizes as arguments or one tuple; one may be -1); a view when the
+        layout allows, else a copy.
+        """
         shape = _shape_arg(shape)
         if shape == self._data.shape:
             return self
         return Reshape.apply(self, shape=shape)
 
     def view(self, *shape) -> Tensor:
+        """The same memory seen with a new shape (one size may be -1); the tensor must be contiguous for it."""
         return self.reshape(*shape)
 
     def view_as(self, other: Tensor) -> Tensor:
+        """``self.view(other.shape)``."""
         return self.reshape(other.shape)
 
     def reshape_as(self, other: Tensor) -> Tensor:
+        """``self.reshape(other.shape)``."""
         return self.reshape(other.shape)
 
     def permute(self, *dims) -> Tensor:
+        """The dimensions reordered to ``dims`` (as arguments or one tuple; a view)."""
         dims = _shape_arg(dims)
         n = self._data.ndim
         if len(dims) != n:
@@ -657,6 +773,7 @@ class Tensor:
         return Permute.apply(self, dims=dims)
 
     def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
+        """Swaps dimensions ``dim0`` and ``dim1`` (a view)."""
         n = self._data.ndim
         if n < 2 and dim0 in (0, -1) and dim1 in (0, -1):
             return self
@@ -666,20 +783,24 @@ class Tensor:
         return Transpose.apply(self, dims=tuple(dims))
 
     def t(self) -> Tensor:
+        """The transpose of a tensor of at most 2 dimensions."""
         if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
         return self if self._data.ndim < 2 else MatrixTranspose.apply(self, dims=(1, 0))
 
     @property
     def T(self) -> Tensor:
+        """All dimensions reversed (for a matrix, its transpose)."""
         n = self._data.ndim
         return self if n < 2 else Permute.apply(self, dims=tuple(range(n - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:
+        """The last two dimensions swapped (a batch of matrices transposed)."""
         return self.transpose(-2, -1)
 
     def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
+        """Flattens dimensions ``start_dim`` to ``end_dim`` (by default all) into one."""
         shape = self._data.shape
         if not shape:
             return self.reshape(1)
@@ -692,22 +813,26 @@ class Tensor:
         return self.reshape(shape[:s] + (n,) + shape[e + 1 :])
 
     def unflatten(self, dim: builtins.int, sizes) -> Tensor:
+        """Dimension ``dim`` split into ``sizes`` (whose product must be its size; one may be -1)."""
         shape = self._data.shape
         d = _normalize_dim(dim, len(shape))
         return self.reshape(shape[:d] + tuple(sizes) + shape[d + 1 :])
 
     def movedim(self, source: builtins.int, destination: builtins.int) -> Tensor:
+        """Dimension ``source`` moved to position ``destination``, the others keeping their order."""
         n = self._data.ndim
         order = [d for d in range(n) if d != _normalize_dim(source, n)]
         order.insert(_normalize_dim(destination, n), _normalize_dim(source, n))
         return self.permute(*order)
 
     def unsqueeze(self, dim: builtins.int) -> Tensor:
+        """Inserts a dimension of size 1 at ``dim``."""
         shape = list(self._data.shape)
         shape.insert(_normalize_dim(dim, len(shape) + 1), 1)
         return Unsqueeze.apply(self, shape=tuple(shape))
 
     def squeeze(self, dim=None) -> Tensor:
+        """Removes dimensions of size 1 (only ``dim`` when given)."""
         shape = self._data.shape
         if dim is None:
             dims = {i for i, s in enumerate(shape) if s == 1}
@@ -719,6 +844,7 @@ class Tensor:
         return Squeeze.apply(self, shape=tuple(s for i, s in enumerate(shape) if i not in dims))
 
     def expand(self, *sizes) -> Tensor:
+        """A view with size-1 dimensions stretched to ``sizes`` (-1 keeps a size); no memory is copied."""
         sizes = _shape_arg(sizes)
         shape = self._data.shape
         lead = len(sizes) - len(shape)
@@ -739,9 +865,11 @@ class Tensor:
         return Expand.apply(self, shape=target)
 
     def broadcast_to(self, *shape) -> Tensor:
+        """Expands the tensor to ``shape`` by NumPy's broadcasting rules (a view)."""
         return self.expand(*shape)
 
     def expand_as(self, other: Tensor) -> Tensor:
+        """``self.expand(other.shape)``."""
         return self.expand(other.shape)
 
     def split(self, split_size_or_sections, dim: builtins.int = 0) -> tuple:
@@ -762,6 +890,9 @@ class Tensor:
         return tuple(out)
 
     def chunk(self, chunks: builtins.int, dim: builtins.int = 0) -> tuple:
+        """``chunks`` pieces along ``dim`` of size ``ceil(n / chunks)`` (the last may be smaller, and fewer pieces
+        may come back), as views.
+        """
         n = self.shape[_normalize_dim(dim, self.ndim)]
         return self.split(-(-n // chunks) if n else 1, dim)
 
@@ -822,6 +953,9 @@ class Tensor:
         return self
 
     def scatter_add_(self, dim: builtins.int, index: Tensor, src: Tensor) -> Tensor:
+        """In place: adds ``src`` into ``self`` at ``index`` along ``dim`` (for ``dim=0``,
+        ``self[index[i][j]][j] += src[i][j]``).
+        """
         return self.scatter_(dim, index, src, reduce="add")
 
     def __getitem__(self, key) -> Tensor:
@@ -858,18 +992,23 @@ class Tensor:
         return self
 
     def add_(self, other, alpha=1) -> Tensor:
+        r"""In place: ``self`` $\leftarrow$ ``self`` $+ \alpha \cdot$ ``other``."""
         return self._inplace(xp.add, other if alpha == 1 else _raw(other) * alpha, "add_")
 
     def sub_(self, other, alpha=1) -> Tensor:
+        r"""In place: ``self`` $\leftarrow$ ``self`` $- \alpha \cdot$ ``other``."""
         return self._inplace(xp.subtract, other if alpha == 1 else _raw(other) * alpha, "sub_")
 
     def mul_(self, other) -> Tensor:
+        """In place: ``self *= other``."""
         return self._inplace(xp.multiply, other, "mul_")
 
     def div_(self, other) -> Tensor:
+        """In place: ``self /= other``."""
         return self._inplace(xp.true_divide, other, "div_")
 
     def clamp_(self, min=None, max=None) -> Tensor:  # noqa: A002
+        """In place: the elements clamped to ``[min, max]``."""
         self._check_inplace()
         if min is None and max is None:
             raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
@@ -895,11 +1034,13 @@ class Tensor:
         return self
 
     def zero_(self) -> Tensor:
+        """In place: every element set to 0."""
         self._check_inplace()
         self._data.fill(0)
         return self
 
     def fill_(self, value) -> Tensor:
+        """In place: every element set to ``value``."""
         self._check_inplace()
         self._data.fill(_raw(value))
         return self
