@@ -10,14 +10,14 @@ DEMO_OUT ?= runs/demo
 DEMO_EPOCHS ?= 3
 DEMO_SUBSET ?= 10000
 
-.PHONY: setup data test test-fast lint demo bench clean
+.PHONY: setup data katex chromium docs test test-fast lint demo bench clean
 
 setup: $(VENV)/.installed
 
 # Re-installs when pyproject.toml changes; the editable install picks up source edits by itself.
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -e '.[test,train,lab]'
+	$(PY) -m pip install --quiet -e '.[test,train,lab,docs]'
 	touch $@
 
 # Real Fashion-MNIST from Debian's package (tests and the demo train on it).
@@ -26,10 +26,26 @@ data:
 	  $(SUDO) apt-get install -y dataset-fashion-mnist || \
 	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y dataset-fashion-mnist)
 
-lint: setup
-	$(PY) -m ruff check src tests benchmarks examples
+# KaTeX for the documentation's math, copied into the site (no CDN: the site works offline).
+katex:
+	@test -f /usr/share/javascript/katex/katex.min.js || \
+	  $(SUDO) apt-get install -y libjs-katex || \
+	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y libjs-katex)
 
-test: setup data lint
+# Headless Chromium for the browser test of the site and of a lab report (tests/test_docs_site.py).
+chromium:
+	@command -v chromium >/dev/null || \
+	  $(SUDO) apt-get install -y chromium || \
+	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+
+lint: setup
+	$(PY) -m ruff check src tests benchmarks examples docs
+
+# The documentation site into site/ (open site/index.html): warnings are errors, the tutorials run.
+docs: setup data katex
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
+test: setup data lint docs chromium
 	$(PY) -m pytest
 
 # Everything but the slow end-to-end tests.
@@ -48,4 +64,4 @@ bench: setup
 	$(PY) -m benchmarks.runner
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build site src/*.egg-info .pytest_cache .ruff_cache .hypothesis

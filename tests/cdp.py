@@ -8,6 +8,7 @@ two pipes. Used by ``tests/test_docs_site.py`` to open pages headless and read w
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import select
@@ -147,26 +148,24 @@ class Browser:
         path.write_bytes(base64.b64decode(data))
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(CDPError, OSError):
             self.call("Browser.close", timeout=5)
-        except (CDPError, OSError):
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
         for fd in (self._to_browser, self._from_browser):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         shutil.rmtree(self._profile, ignore_errors=True)
 
 
 def errors_in(events: list[dict]) -> list[str]:
     """Console errors, uncaught exceptions and failed loads among a page's events, one line each."""
     out = []
+    urls = {e["params"]["requestId"]: e["params"]["request"]["url"]
+            for e in events if e.get("method") == "Network.requestWillBeSent"}
     for event in events:
         method, params = event.get("method"), event.get("params", {})
         if method == "Runtime.exceptionThrown":
@@ -176,9 +175,13 @@ def errors_in(events: list[dict]) -> list[str]:
             out.append("console.error: " + " ".join(str(a.get("value", a.get("description"))) for a in params["args"]))
         elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
             entry = params["entry"]
+            if entry.get("url", "").endswith("/favicon.ico"):
+                continue  # the browser asks the server for one on its own, whatever the page says
             out.append(f"log: {entry.get('text')} {entry.get('url', '')}".strip())
         elif method == "Network.loadingFailed" and not params.get("canceled"):
-            out.append(f"failed load: {params.get('errorText')} (request {params.get('requestId')})")
+            url = urls.get(params.get("requestId"), "?")
+            if not url.endswith("/favicon.ico"):
+                out.append(f"failed load: {params.get('errorText')} {url}")
     return out
 
 

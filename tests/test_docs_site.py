@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -96,10 +97,11 @@ def test_every_page_in_a_browser(site: Path, server: str, browser: Browser) -> N
     summary = []
     for rel in pages:
         url = server + rel
+        started = time.perf_counter()
         events = browser.open(url)
         facts = browser.evaluate(_PAGE_FACTS)
         summary.append(f"{rel}: {facts['title']!r}, {len(facts['imgs'])} images, {facts['katex']} formulas, "
-                       f"{facts['width']}x{facts['height']} px")
+                       f"{facts['width']}x{facts['height']} px, {time.perf_counter() - started:.1f} s")
         problems += [f"{rel}: {e}" for e in errors_in(events)]
         for u in requested_urls(events):
             if not u.startswith((server, "data:", "blob:")):

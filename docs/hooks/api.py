@@ -95,7 +95,8 @@ def _where(obj) -> str:
 
 
 def _has_doc(obj) -> bool:
-    return bool((inspect.getdoc(obj) or "").strip())
+    # Its own docstring: ``inspect.getdoc`` would lend a class the docstring of its base class.
+    return bool((getattr(obj, "__doc__", None) or "").strip())
 
 
 def _member_doc(cls: type, name: str) -> bool:
@@ -166,8 +167,18 @@ def collect() -> tuple[list[Page], list[str]]:
             if inspect.isclass(obj) and id(obj) not in seen_classes:
                 seen_classes.add(id(obj))
                 _check_class(obj, missing, f"{module}.{name}")
+        # Classes first, then functions, each alphabetically: the order a reader looks a name up in.
+        page.entries.sort(key=lambda ident: (not _is_class(ident), ident.rsplit(".", 1)[1].lower()))
         pages.append(page)
     return pages, missing
+
+
+def _is_class(ident: str) -> bool:
+    module, _, name = ident.rpartition(".")
+    try:
+        return inspect.isclass(getattr(importlib.import_module(module), name))
+    except (ImportError, AttributeError):
+        return False
 
 
 def page_uri(module: str) -> str:

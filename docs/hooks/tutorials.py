@@ -4,6 +4,9 @@ Every ``docs/tutorials/*.py`` (percent format, see ``run_tutorial.py``) runs in 
 process (two at a time), with ``src`` first on the path. Its page ``tutorials/<name>.md`` is
 generated from the cells: the text, each code cell, what it printed, and the figures it drew
 (``tutorials/<name>/fig-N.png``), plus any file the script wrote into ``$TUTORIAL_OUT``.
+
+While editing prose, ``MYTORCH_DOCS_REUSE_TUTORIALS=1`` reuses the outputs of the last run in
+``build/docs-tutorials/`` instead of running the scripts again; ``make docs`` never sets it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ TIMEOUT_S = 300
 
 def _run(script: Path) -> tuple[Path, subprocess.CompletedProcess]:
     outdir = WORK / script.stem
+    if os.environ.get("MYTORCH_DOCS_REUSE_TUTORIALS") == "1" and (outdir / "cells.json").is_file():
+        return outdir, subprocess.CompletedProcess([], 0, "", "")
     shutil.rmtree(outdir, ignore_errors=True)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
     env["MPLBACKEND"] = "Agg"
@@ -78,7 +83,8 @@ def on_files(files, config):
     failed = []
     for script, (outdir, proc) in zip(scripts, results):
         if proc.returncode != 0:
-            failed.append(f"tutorial {script.name} failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}")
+            tail = f"{proc.stdout[-2000:]}{proc.stderr[-4000:]}"
+            failed.append(f"tutorial {script.name} failed (exit {proc.returncode}):\n{tail}")
             continue
         record = json.loads((outdir / "cells.json").read_text())
         log.info(f"tutorial {script.name}: {record['seconds']:.1f} s")

@@ -129,7 +129,7 @@ ys = 2.5 * xs - 0.7 + 0.1 * mytorch.randn(50)
 w = mytorch.zeros(1, requires_grad=True)
 b = mytorch.zeros(1, requires_grad=True)
 losses = []
-for step in range(300):
+for _ in range(300):
     loss = ((w * xs + b - ys) ** 2).mean()
     loss.backward()
     with mytorch.no_grad():

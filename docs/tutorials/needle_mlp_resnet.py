@@ -16,8 +16,7 @@ import mytorch.compat.needle
 
 mytorch.compat.needle.install_alias()
 
-import needle as ndl  # noqa: E402  (the alias exists only after install_alias)
-import needle.nn as nn  # noqa: E402
+import needle as ndl  # noqa: E402  (needle exists only after install_alias)
 from needle import data, optim  # noqa: E402
 from needle.apps.mlp_resnet import MLPResNet, ResidualBlock, epoch  # noqa: E402
 
@@ -30,7 +29,12 @@ print("gradient of sum(a * a):", a.grad.numpy().tolist())
 # ## The residual block
 #
 # The handout's block is \(x \mapsto \mathrm{ReLU}(x + F(x))\) with
-# \(F = \mathrm{Norm} \circ \mathrm{Linear} \circ \mathrm{Dropout} \circ \mathrm{ReLU} \circ \mathrm{Norm} \circ \mathrm{Linear}\)
+#
+# \[
+# F = \mathrm{Norm} \circ \mathrm{Linear} \circ \mathrm{Dropout} \circ \mathrm{ReLU}
+#     \circ \mathrm{Norm} \circ \mathrm{Linear}
+# \]
+#
 # reading from the right, and `MLPResNet` stacks such blocks between a first and a last linear layer.
 
 # %%

@@ -897,7 +897,7 @@ class Tensor:
         return self.split(-(-n // chunks) if n else 1, dim)
 
     def gather(self, dim: builtins.int, index: Tensor) -> Tensor:
-        """out[i][j] = self[i][index[i][j]] for dim = 1 (and likewise for other dims)."""
+        """``out[i][j] = self[i][index[i][j]]`` for ``dim=1`` (and likewise for other dims)."""
         idx = _raw(index)
         if idx.dtype.kind not in "iu":
             raise RuntimeError(f"gather(): index must be an integer tensor, got {idx.dtype}")

@@ -27,4 +27,4 @@ def manual_seed(seed: int) -> None:
 
 
 def manual_seed_all(seed: int) -> None:
-    """Accepted and ignored, as :func:`manual_seed`."""
+    """Accepted and ignored, as ``mytorch.manual_seed``."""

@@ -1,7 +1,7 @@
 """Random number generation: one default generator that every random draw in mytorch uses.
 
 ``manual_seed(s)`` reseeds it, so the same seed gives the same initial weights, dropout masks,
-shuffling order and augmentations. A :class:`Generator` wraps NumPy's PCG64 bit generator; its
+shuffling order and augmentations. A ``Generator`` wraps NumPy's PCG64 bit generator; its
 state is a plain dict of integers, so checkpoints can store it as JSON.
 """
 
@@ -23,6 +23,7 @@ class Generator:
         self.manual_seed(_DEFAULT_SEED if seed is None else seed)
 
     def manual_seed(self, seed: int) -> Generator:
+        """Seed this generator (as ``mytorch.manual_seed`` does the default one); returns it."""
         seed = int(seed)
         if seed < 0:
             raise ValueError(f"seed must be non-negative, got {seed}")
@@ -31,6 +32,7 @@ class Generator:
         return self
 
     def initial_seed(self) -> int:
+        """The seed this generator was last seeded with."""
         return self._seed
 
     def seed(self) -> int:
@@ -44,6 +46,7 @@ class Generator:
         return {"seed": self._seed, "bit_generator": self.numpy.bit_generator.state}
 
     def set_state(self, state: dict) -> None:
+        """Restore a state that ``get_state`` returned."""
         self._seed = int(state["seed"])
         bit_generator = np.random.PCG64()
         bit_generator.state = state["bit_generator"]
@@ -64,14 +67,17 @@ def seed() -> int:
 
 
 def initial_seed() -> int:
+    """The seed the default generator was last seeded with."""
     return default_generator.initial_seed()
 
 
 def get_rng_state() -> dict:
+    """The default generator's state, to restore later with ``set_rng_state``."""
     return default_generator.get_state()
 
 
 def set_rng_state(state: dict) -> None:
+    """Restore the default generator's state from ``get_rng_state``."""
     default_generator.set_state(state)
 
 

@@ -125,6 +125,7 @@ class Cell:
 
     @property
     def name(self) -> str:
+        """The run's directory name, ``<optimizer>-<regime>-s<seed>``."""
         return f"{self.label}-{self.regime}-s{self.seed}"
 
 
@@ -136,18 +137,22 @@ class Study:
 
     @property
     def optimizers(self) -> dict[str, dict]:
+        """The optimizer entries by label, each with its settings."""
         return self.data["optimizers"]
 
     @property
     def regimes(self) -> dict[str, dict]:
+        """The regimes by name, each a dict of RunConfig overrides."""
         return self.data["regimes"]
 
     @property
     def seeds(self) -> list[int]:
+        """The seeds every cell runs with."""
         return self.data["seeds"]
 
     @property
     def epochs(self) -> int:
+        """The number of epochs of every run."""
         return self.data["epochs"]
 
     def cells(self) -> list[Cell]:

@@ -19,10 +19,12 @@ class Identity:
         return self.forward(*args, **kwargs)
 
     def forward(self, Z: ndarray) -> ndarray:
+        """A = Z; stores ``A``."""
         self.A = Z
         return self.A
 
     def backward(self) -> ndarray:
+        """∂A/∂Z: ones of ``A``'s shape."""
         dAdZ = np.ones_like(self.A)
         return dAdZ
 
@@ -37,11 +39,13 @@ class Sigmoid:
     def forward(self, Z: ndarray) -> ndarray:
         # e^{-|Z|} ≤ 1 cannot overflow. For Z < 0, 1/(1 + e^{-Z}) = e^{Z}/(1 + e^{Z}), so both
         # branches below are eq. 8; the naive form would overflow e^{-Z} for Z ≲ -710.
+        """A = 1 / (1 + e^{−Z}) (eq. 8), computed without overflow; stores ``A``."""
         e = np.exp(-np.abs(Z))
         self.A = np.where(Z >= 0, 1 / (1 + e), e / (1 + e))  # eq. 8
         return self.A
 
     def backward(self) -> ndarray:
+        """∂A/∂Z = A − A⊙A (eq. 11), from the stored ``A``."""
         dAdZ = self.A - self.A * self.A  # eq. 11: ς(Z) − ς²(Z) written through A
         return dAdZ
 
@@ -54,10 +58,12 @@ class Tanh:
         return self.forward(*args, **kwargs)
 
     def forward(self, Z: ndarray) -> ndarray:
+        """A = tanh(Z) (eq. 13); stores ``A``."""
         self.A = np.tanh(Z)  # eq. 13 (NumPy's tanh is eq. 14 without its overflow at |Z| ≳ 710)
         return self.A
 
     def backward(self) -> ndarray:
+        """∂A/∂Z = 1 − A⊙A (eq. 16), from the stored ``A``."""
         dAdZ = 1 - self.A * self.A  # eq. 16
         return dAdZ
 
@@ -70,10 +76,12 @@ class ReLU:
         return self.forward(*args, **kwargs)
 
     def forward(self, Z: ndarray) -> ndarray:
+        """A = max(Z, 0) (eq. 18); stores ``A``."""
         self.A = np.maximum(Z, 0)  # eq. 18
         return self.A
 
     def backward(self) -> ndarray:
         # eq. 20: 1 for A > 0 and 0 for A ≤ 0 (so the derivative at Z = 0 is taken as 0, as in PyTorch).
+        """∂A/∂Z = 1 where A > 0, else 0 (eq. 20; 0 at Z = 0, as in PyTorch)."""
         dAdZ = np.where(self.A > 0, 1, 0).astype(self.A.dtype)
         return dAdZ

@@ -42,6 +42,7 @@ class Adam:
         self.v_b = [np.zeros_like(layer.b) for layer in self.l]
 
     def step(self) -> None:
+        """One Adam step on every layer's ``W`` and ``b`` from its ``dLdW`` and ``dLdb`` (t counts the steps)."""
         self.t += 1
         for i, layer in enumerate(self.l):
             layer.W = self._update(layer.W, layer.dLdW, self.m_W, self.v_W, i)
@@ -80,6 +81,7 @@ class AdamW(Adam):
         self.weight_decay = weight_decay
 
     def step(self) -> None:
+        """One AdamW step: decay ``W`` and ``b`` by α·λ from their previous values, then the Adam update."""
         for layer in self.l:
             layer.W = layer.W - layer.W * self.lr * self.weight_decay  # W_t = W_{t−1} − W_{t−1}·α·λ
             layer.b = layer.b - layer.b * self.lr * self.weight_decay  # b_t = b_{t−1} − b_{t−1}·α·λ

@@ -29,6 +29,7 @@ class Dropout:
         return self.forward(*args, **kwargs)
 
     def forward(self, x: ndarray, train: bool = True) -> ndarray:
+        """In training, ``x`` times a fresh keep-mask (probability 1 − p) divided by 1 − p; else ``x``."""
         self.train = train
         if not train:
             return x

@@ -23,6 +23,7 @@ class MSELoss:
         return self.forward(*args, **kwargs)
 
     def forward(self, A: ndarray, Y: ndarray) -> np.floating:
+        """L = SSE / (2·N·C) (eq. 34) of the (N, C) predictions ``A`` against ``Y``; stores both."""
         self.A = A
         self.Y = Y
         N = A.shape[0]
@@ -35,6 +36,7 @@ class MSELoss:
         return L
 
     def backward(self) -> ndarray:
+        """∂L/∂A = (A − Y) / (N·C) (eq. 35)."""
         N, C = self.A.shape
         dLdA = (self.A - self.Y) / (N * C)  # eq. 35
         return dLdA
@@ -57,6 +59,7 @@ class CrossEntropyLoss:
         return self.forward(*args, **kwargs)
 
     def forward(self, A: ndarray, Y: ndarray) -> np.floating:
+        """The mean over the batch of −Σ_c Y·log softmax(A) (eq. 36–42); stores softmax(A) and ``Y``."""
         self.A = A
         self.Y = Y
         N = A.shape[0]
@@ -73,5 +76,6 @@ class CrossEntropyLoss:
         return L
 
     def backward(self) -> ndarray:
+        """softmax(A) − Y (eq. 43): the gradient of the summed loss (N times that of the mean)."""
         dLdA = self.softmax - self.Y  # eq. 43
         return dLdA

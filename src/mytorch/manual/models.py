@@ -36,6 +36,7 @@ class MLP0:
         return self.forward(*args, **kwargs)
 
     def forward(self, A0: ndarray) -> ndarray:
+        """The layers' forwards in order, from the input ``A0`` to the output."""
         Z0 = self.layers[0].forward(A0)  # eq. 21
         A1 = self.f[0].forward(Z0)  # eq. 22
         if self.debug:
@@ -44,6 +45,7 @@ class MLP0:
         return A1
 
     def backward(self, dLdA1: ndarray) -> ndarray:
+        """The layers' backwards in reverse order, from ∂L/∂(output); returns ∂L/∂A0."""
         dA1dZ0 = self.f[0].backward()  # eq. 23
         dLdZ0 = dLdA1 * dA1dZ0  # eq. 24
         dLdA0 = self.layers[0].backward(dLdZ0)  # eq. 25
@@ -70,6 +72,7 @@ class MLP1:
         return self.forward(*args, **kwargs)
 
     def forward(self, A0: ndarray) -> ndarray:
+        """The layers' forwards in order, from the input ``A0`` to the output."""
         Z0 = self.layers[0].forward(A0)  # eq. 27, i = 0
         A1 = self.f[0].forward(Z0)  # eq. 28, i = 0
         Z1 = self.layers[1].forward(A1)  # eq. 27, i = 1
@@ -82,6 +85,7 @@ class MLP1:
         return A2
 
     def backward(self, dLdA2: ndarray) -> ndarray:
+        """The layers' backwards in reverse order, from ∂L/∂(output); returns ∂L/∂A0."""
         dA2dZ1 = self.f[1].backward()  # eq. 29, i = 1
         dLdZ1 = dLdA2 * dA2dZ1  # eq. 30, i = 1
         dLdA1 = self.layers[1].backward(dLdZ1)  # eq. 31, i = 1
@@ -112,6 +116,7 @@ class MLP4:
         return self.forward(*args, **kwargs)
 
     def forward(self, A: ndarray) -> ndarray:
+        """The layers' forwards in order, from the input ``A`` to the output."""
         l = len(self.layers)  # noqa: E741  (the handout's name for the number of layers)
         if self.debug:
             self.Z = [None] * l
@@ -127,6 +132,7 @@ class MLP4:
         return A
 
     def backward(self, dLdA: ndarray) -> ndarray:
+        """The layers' backwards in reverse order, from ∂L/∂(output); returns ∂L/∂(input)."""
         l = len(self.layers)  # noqa: E741
         if self.debug:
             self.dAdZ = [None] * l

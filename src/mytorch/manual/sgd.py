@@ -26,6 +26,7 @@ class SGD:
         self.v_b = [np.zeros_like(self.l[i].b) for i in range(self.L)]
 
     def step(self) -> None:
+        """One step on every layer's ``W`` and ``b``: plain, or with the momentum velocities ``v_W``, ``v_b``."""
         for i in range(self.L):
             if self.mu == 0:
                 self.l[i].W = self.l[i].W - self.lr * self.l[i].dLdW  # eq. 44

@@ -78,16 +78,19 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Gene
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill ``tensor`` with ``val`` in place, without recording a graph; returns it."""
     with no_grad():
         return tensor.fill_(val)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` with zeros in place, without recording a graph; returns it."""
     with no_grad():
         return tensor.zero_()
 
 
 def ones_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` with ones in place, without recording a graph; returns it."""
     with no_grad():
         return tensor.fill_(1.0)
 

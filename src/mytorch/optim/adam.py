@@ -92,14 +92,15 @@ class AdamW(Adam):
     r"""Adam with decoupled weight decay (``torch.optim.AdamW``): Adam's update, but the decay acts on θ.
 
     Each step first shrinks the parameter, θ ← θ(1 − γλ), with the current (scheduled) γ, and
-    then applies Adam's update to the undecayed gradient (see :class:`Adam`). Note the default
+    then applies Adam's update to the undecayed gradient (see [`Adam`][mytorch.optim.Adam]). Note the default
     weight_decay of 1e-2.
 
     Loshchilov & Hutter, "Decoupled Weight Decay Regularization", ICLR 2019,
     https://arxiv.org/abs/1711.05101.
 
+    ``params``, ``lr``, ``betas``, ``eps``, ``amsgrad`` and ``maximize`` are as in [`Adam`][mytorch.optim.Adam].
+
     Args:
-        params, lr, betas, eps, amsgrad, maximize: as in :class:`Adam`.
         weight_decay: decoupled weight decay λ (default 1e-2).
     """
 

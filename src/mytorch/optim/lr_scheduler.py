@@ -89,6 +89,7 @@ class LRScheduler(abc.ABC):
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the attributes saved by ``state_dict`` (the optimizer is not part of it)."""
         self.__dict__.update(state_dict)
 
     def _current_lrs(self) -> list[float]:
@@ -127,6 +128,7 @@ class LambdaLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the attributes saved by ``state_dict``; the lambdas themselves are not saved."""
         state = dict(state_dict)
         lr_lambdas = state.pop("lr_lambdas")
         self.__dict__.update(state)
@@ -165,6 +167,7 @@ class MultiStepLR(LRScheduler):
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._current_lrs()]
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the attributes saved by ``state_dict``, the milestones included."""
         super().load_state_dict(state_dict)
         # a state_dict that went through JSON has string keys: milestones are epochs, ints
         self.milestones = Counter({int(epoch): count for epoch, count in self.milestones.items()})
@@ -441,6 +444,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     @property
     def in_cooldown(self) -> bool:
+        """Whether the scheduler is waiting out its cooldown after a reduction."""
         return self.cooldown_counter > 0
 
     def _reduce_lr(self) -> None:

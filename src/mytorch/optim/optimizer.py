@@ -12,7 +12,7 @@ which needle's optimizers call too). Those functions update the parameter's arra
 NumPy ``out=`` and never touch ``.grad``.
 
 Speed: an optimizer step is a dozen elementwise passes over memory-sized arrays. The pure
-functions walk each parameter in blocks of ``_BLOCK`` elements (:func:`_for_blocks`), so that
+functions walk each parameter in blocks of ``_BLOCK`` elements (``_for_blocks``), so that
 all passes over one block run while it sits in the L2 cache: each array is read from and written
 to main memory once per step, and the scratch buffers are block-sized instead of
 parameter-sized. The blocks are shared among a few threads.

@@ -24,6 +24,7 @@ def write_metrics_csv(path: str | os.PathLike, history: list[dict]) -> None:
 
 
 def read_metrics_csv(path: str | os.PathLike) -> list[dict]:
+    """The rows of a run's ``metrics.csv`` as dicts: ``epoch`` an int, every other column a float."""
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     return [{k: (int(v) if k == "epoch" else float(v)) for k, v in row.items()} for row in rows]

@@ -199,10 +199,12 @@ class RunConfig:
         return cls(**values)
 
     def to_json(self) -> str:
+        """The config as indented JSON text (what ``config.json`` holds)."""
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> RunConfig:
+        """The config that ``to_json`` wrote; bad JSON or bad values raise ``RecipeError``."""
         try:
             return cls.from_dict(json.loads(text))
         except json.JSONDecodeError as e:
@@ -264,6 +266,7 @@ def build_model(config: RunConfig, in_features: int, num_classes: int) -> nn.Mod
 
 
 def build_optimizer(config: RunConfig, params) -> optim.Optimizer:
+    """The optimizer the config names, over ``params``, with its lr, momentum and weight decay where given."""
     cls, _, fixed = OPTIMIZERS[config.optimizer]
     kwargs = dict(fixed)
     for name in ("lr", "momentum", "weight_decay"):

@@ -58,10 +58,12 @@ def cpu() -> Device:
 
 
 def default_device() -> Device:
+    """The device new tensors get when none is named: the CPU."""
     return _CPU
 
 
 def all_devices() -> list[Device]:
+    """Every device this implementation has: only the CPU."""
     return [_CPU]
 
 
@@ -175,6 +177,7 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
+        """Whether ``backward`` computes a gradient for this tensor (needle's default for a new tensor: True)."""
         return self._requires_grad
 
     @requires_grad.setter
@@ -186,6 +189,7 @@ class Tensor:
     # ------------------------------------------------------------------ data
     @property
     def cached_data(self) -> np.ndarray:
+        """The NumPy array holding the values (setting it makes the tensor a new leaf with that array)."""
         return self._core._data
 
     @cached_data.setter
@@ -193,13 +197,16 @@ class Tensor:
         self._core = _core_leaf(np.asarray(value), self.requires_grad)
 
     def realize_cached_data(self) -> np.ndarray:
+        """The NumPy array holding the values (computed eagerly, so nothing is left to realise)."""
         return self._core._data
 
     def numpy(self) -> np.ndarray:
+        """The values as a NumPy array (the tensor's own array, not a copy)."""
         return self._core._data
 
     @property
     def data(self) -> Tensor:
+        """A detached tensor with the same values; assigning a tensor replaces the values, outside the graph."""
         return self.detach()
 
     @data.setter
@@ -213,18 +220,22 @@ class Tensor:
         return Tensor.make_const(self.realize_cached_data())
 
     def is_leaf(self) -> bool:
+        """Whether the tensor was made directly rather than by an op."""
         return self.op is None
 
     @property
     def shape(self) -> tuple:
+        """The shape, a tuple."""
         return self._core._data.shape
 
     @property
     def dtype(self) -> np.dtype:
+        """The NumPy dtype of the values."""
         return self._core._data.dtype
 
     @property
     def device(self) -> Device:
+        """The device: always the CPU here."""
         return _CPU
 
     def __repr__(self) -> str:
@@ -306,6 +317,7 @@ class Tensor:
         return ops.MatMul()(self, other)
 
     def matmul(self, other: Tensor) -> Tensor:
+        """The matrix product ``self @ other`` (the op ``MatMul``)."""
         return self.__matmul__(other)
 
     def __neg__(self) -> Tensor:
@@ -317,21 +329,25 @@ class Tensor:
     __rmul__ = __mul__
 
     def sum(self, axes: Any = None) -> Tensor:
+        """The sum over ``axes`` (all when None), the reduced axes removed (the op ``Summation``)."""
         from . import ops
 
         return ops.Summation(axes)(self)
 
     def broadcast_to(self, shape: tuple) -> Tensor:
+        """The tensor broadcast to ``shape`` (the op ``BroadcastTo``)."""
         from . import ops
 
         return ops.BroadcastTo(shape)(self)
 
     def reshape(self, shape: tuple) -> Tensor:
+        """The same values in ``shape`` (the op ``Reshape``)."""
         from . import ops
 
         return ops.Reshape(shape)(self)
 
     def transpose(self, axes: tuple | None = None) -> Tensor:
+        """Two axes swapped, the last two when ``axes`` is None (the op ``Transpose``)."""
         from . import ops
 
         return ops.Transpose(axes)(self)

@@ -78,6 +78,7 @@ class Dataset(abc.ABC):
         """The number of samples."""
 
     def apply_transforms(self, x: np.ndarray) -> np.ndarray:
+        """``x`` passed through each of the dataset's transforms in order (unchanged when there are none)."""
         if self.transforms is not None:
             for tform in self.transforms:
                 x = tform(x)

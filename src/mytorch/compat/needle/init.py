@@ -56,10 +56,12 @@ def constant(*shape: int, c: float = 1.0, device: Any = None, dtype: Any = "floa
 
 
 def ones(*shape: int, device: Any = None, dtype: Any = "float32", requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of ``shape``."""
     return constant(*shape, c=1.0, device=device, dtype=dtype, requires_grad=requires_grad)
 
 
 def zeros(*shape: int, device: Any = None, dtype: Any = "float32", requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of ``shape``."""
     return constant(*shape, c=0.0, device=device, dtype=dtype, requires_grad=requires_grad)
 
 
@@ -79,10 +81,12 @@ def one_hot(n: int, i: Any, device: Any = None, dtype: Any = "float32", requires
 
 
 def zeros_like(array: Tensor, *, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``array``'s shape and dtype."""
     return zeros(*array.shape, dtype=array.dtype, device=device, requires_grad=requires_grad)
 
 
 def ones_like(array: Tensor, *, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones of ``array``'s shape and dtype."""
     return ones(*array.shape, dtype=array.dtype, device=device, requires_grad=requires_grad)
 
 

@@ -67,11 +67,13 @@ class Module:
         return _child_modules(self.__dict__)
 
     def eval(self) -> None:
+        """Evaluation mode for this module and every submodule (``training = False``)."""
         self.training = False
         for m in self._children():
             m.training = False
 
     def train(self) -> None:
+        """Training mode for this module and every submodule (``training = True``)."""
         self.training = True
         for m in self._children():
             m.training = True
@@ -82,7 +84,9 @@ class Module:
 
 
 class Identity(Module):
+    """Returns its input unchanged."""
     def forward(self, x: Tensor) -> Tensor:
+        """Returns ``x``."""
         return x
 
 
@@ -101,6 +105,7 @@ class Linear(Module):
             self.bias = Parameter(b.realize_cached_data().reshape(1, out_features), dtype=b.dtype)
 
     def forward(self, X: Tensor) -> Tensor:
+        """X·W + b, with W of shape (in_features, out_features) and b broadcast over the batch."""
         if X.shape[-1] != self.in_features:
             raise ValueError(
                 f"needle Linear: input has {X.shape[-1]} features (last dim of shape {X.shape}), expected "
@@ -116,11 +121,14 @@ class Flatten(Module):
     """(B, X0, X1, ...) → (B, X0·X1·...)."""
 
     def forward(self, X: Tensor) -> Tensor:
+        """(N, ...) reshaped to (N, the product of the other sizes)."""
         return X.reshape((X.shape[0], math.prod(X.shape[1:])))
 
 
 class ReLU(Module):
+    """max(x, 0) elementwise, as a module."""
     def forward(self, x: Tensor) -> Tensor:
+        """max(x, 0) elementwise."""
         return ops.relu(x)
 
 
@@ -132,6 +140,7 @@ class Sequential(Module):
         self.modules = modules
 
     def forward(self, x: Tensor) -> Tensor:
+        """``x`` passed through each module in order."""
         for m in self.modules:
             x = m(x)
         return x
@@ -141,6 +150,7 @@ class SoftmaxLoss(Module):
     """ℓ = (1/N) Σ_n (log Σ_i exp z_{n,i} − z_{n,y_n}) for logits (N, k) and integer labels (N,)."""
 
     def forward(self, logits: Tensor, y: Tensor) -> Tensor:
+        """The mean over the batch of log Σ_i exp(z_i) − z_y, for logits z and integer labels y."""
         return ops.SoftmaxLoss()(logits, y)
 
 
@@ -160,6 +170,7 @@ class LayerNorm1d(Module):
         self.bias = Parameter(init.zeros(dim, device=device, dtype=dtype))
 
     def forward(self, x: Tensor) -> Tensor:
+        """(x − E[x]) / √(Var[x] + ε)·w + b over the features of each sample (biased variance)."""
         _check_2d(x, self.dim, "LayerNorm1d")
         return ops.LayerNorm(self.eps)(x, self.weight, self.bias)
 
@@ -180,6 +191,9 @@ class BatchNorm1d(Module):
         self.running_var = init.ones(dim, device=device, dtype=dtype)
 
     def forward(self, x: Tensor) -> Tensor:
+        """In training, normalise with the batch's mean and biased variance and update the running ones; in eval, use
+        the running ones.
+        """
         _check_2d(x, self.dim, "BatchNorm1d")
         if not self.training:
             op = ops.Normalize(self.running_mean.numpy(), self.running_var.numpy(), self.eps, batch_stats=False)
@@ -204,6 +218,7 @@ class Dropout(Module):
         self.p = p
 
     def forward(self, x: Tensor) -> Tensor:
+        """In training, zero each element with probability p and scale the rest by 1/(1 − p); in eval, the identity."""
         if not self.training:
             return x
         mask = init.randb(*x.shape, p=1 - self.p, dtype=x.dtype)
@@ -218,5 +233,6 @@ class Residual(Module):
         self.fn = fn
 
     def forward(self, x: Tensor) -> Tensor:
+        """fn(x) + x."""
         return self.fn(x) + x
 

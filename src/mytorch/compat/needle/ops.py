@@ -50,11 +50,13 @@ def _axes(axes: Any) -> tuple | None:
 
 
 class EWiseAdd(TensorOp):
+    """a + b, elementwise: the gradient passes unchanged to both inputs."""
     def lift(self, a: _CoreTensor, b: _CoreTensor) -> _CoreTensor:
         return a + b
 
 
 class AddScalar(TensorOp):
+    """a + scalar: the gradient passes unchanged to ``a``."""
     def __init__(self, scalar: Any) -> None:
         self.scalar = scalar
 
@@ -63,11 +65,13 @@ class AddScalar(TensorOp):
 
 
 class EWiseMul(TensorOp):
+    """a · b, elementwise: the gradients are g·b and g·a."""
     def lift(self, a: _CoreTensor, b: _CoreTensor) -> _CoreTensor:
         return a * b
 
 
 class MulScalar(TensorOp):
+    """a · scalar: the gradient is g·scalar."""
     def __init__(self, scalar: Any) -> None:
         self.scalar = scalar
 
@@ -76,11 +80,13 @@ class MulScalar(TensorOp):
 
 
 class EWisePow(TensorOp):
+    """a ** b, elementwise: the gradients are g·b·a^(b−1) and g·a^b·log a."""
     def lift(self, a: _CoreTensor, b: _CoreTensor) -> _CoreTensor:
         return a**b
 
 
 class PowerScalar(TensorOp):
+    """a ** scalar (an integer power in the handout): the gradient is g·scalar·a^(scalar−1)."""
     def __init__(self, scalar: Any) -> None:
         self.scalar = scalar
 
@@ -89,11 +95,13 @@ class PowerScalar(TensorOp):
 
 
 class EWiseDiv(TensorOp):
+    """a / b, elementwise: the gradients are g/b and −g·a/b²."""
     def lift(self, a: _CoreTensor, b: _CoreTensor) -> _CoreTensor:
         return a / b
 
 
 class DivScalar(TensorOp):
+    """a / scalar: the gradient is g/scalar."""
     def __init__(self, scalar: Any) -> None:
         self.scalar = scalar
 
@@ -116,6 +124,7 @@ class Transpose(TensorOp):
 
 
 class Reshape(TensorOp):
+    """The values of ``a`` in ``shape``: the gradient is reshaped back."""
     def __init__(self, shape: tuple) -> None:
         self.shape = tuple(shape)
 
@@ -124,6 +133,7 @@ class Reshape(TensorOp):
 
 
 class BroadcastTo(TensorOp):
+    """``a`` broadcast to ``shape``: the gradient is summed over the broadcast axes."""
     def __init__(self, shape: tuple) -> None:
         self.shape = tuple(shape)
 
@@ -132,6 +142,7 @@ class BroadcastTo(TensorOp):
 
 
 class Summation(TensorOp):
+    """The sum over ``axes`` (all when None), the reduced axes removed: the gradient is broadcast back."""
     def __init__(self, axes: Any = None) -> None:
         self.axes = _axes(axes)
 
@@ -142,26 +153,31 @@ class Summation(TensorOp):
 
 
 class MatMul(TensorOp):
+    """The matrix product a @ b (batched by broadcasting): the gradients are g·bᵀ and aᵀ·g, summed to each shape."""
     def lift(self, a: _CoreTensor, b: _CoreTensor) -> _CoreTensor:
         return a @ b
 
 
 class Negate(TensorOp):
+    """−a: the gradient is −g."""
     def lift(self, a: _CoreTensor) -> _CoreTensor:
         return -a
 
 
 class Log(TensorOp):
+    """The natural logarithm: the gradient is g/a."""
     def lift(self, a: _CoreTensor) -> _CoreTensor:
         return a.log()
 
 
 class Exp(TensorOp):
+    """e^a: the gradient is g·e^a."""
     def lift(self, a: _CoreTensor) -> _CoreTensor:
         return a.exp()
 
 
 class ReLU(TensorOp):
+    """max(x, 0) elementwise, as a module."""
     def lift(self, a: _CoreTensor) -> _CoreTensor:
         return a.relu()
 
@@ -225,72 +241,90 @@ class Normalize(TensorOp):
 
 
 def add(a: Tensor, b: Tensor) -> Tensor:
+    """a + b (``EWiseAdd``)."""
     return EWiseAdd()(a, b)
 
 
 def add_scalar(a: Tensor, scalar: Any) -> Tensor:
+    """a + scalar (``AddScalar``)."""
     return AddScalar(scalar)(a)
 
 
 def multiply(a: Tensor, b: Tensor) -> Tensor:
+    """a · b elementwise (``EWiseMul``)."""
     return EWiseMul()(a, b)
 
 
 def mul_scalar(a: Tensor, scalar: Any) -> Tensor:
+    """a · scalar (``MulScalar``)."""
     return MulScalar(scalar)(a)
 
 
 def power(a: Tensor, b: Tensor) -> Tensor:
+    """a ** b elementwise (``EWisePow``)."""
     return EWisePow()(a, b)
 
 
 def power_scalar(a: Tensor, scalar: Any) -> Tensor:
+    """a ** scalar (``PowerScalar``)."""
     return PowerScalar(scalar)(a)
 
 
 def divide(a: Tensor, b: Tensor) -> Tensor:
+    """a / b elementwise (``EWiseDiv``)."""
     return EWiseDiv()(a, b)
 
 
 def divide_scalar(a: Tensor, scalar: Any) -> Tensor:
+    """a / scalar (``DivScalar``)."""
     return DivScalar(scalar)(a)
 
 
 def transpose(a: Tensor, axes: tuple | None = None) -> Tensor:
+    """Two axes of ``a`` swapped, the last two when ``axes`` is None (``Transpose``)."""
     return Transpose(axes)(a)
 
 
 def reshape(a: Tensor, shape: tuple) -> Tensor:
+    """``a`` in ``shape`` (``Reshape``)."""
     return Reshape(shape)(a)
 
 
 def broadcast_to(a: Tensor, shape: tuple) -> Tensor:
+    """``a`` broadcast to ``shape`` (``BroadcastTo``)."""
     return BroadcastTo(shape)(a)
 
 
 def summation(a: Tensor, axes: Any = None) -> Tensor:
+    """The sum of ``a`` over ``axes`` (``Summation``)."""
     return Summation(axes)(a)
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """a @ b (``MatMul``)."""
     return MatMul()(a, b)
 
 
 def negate(a: Tensor) -> Tensor:
+    """−a (``Negate``)."""
     return Negate()(a)
 
 
 def log(a: Tensor) -> Tensor:
+    """log a (``Log``)."""
     return Log()(a)
 
 
 def exp(a: Tensor) -> Tensor:
+    """e^a (``Exp``)."""
     return Exp()(a)
 
 
 def relu(a: Tensor) -> Tensor:
+    """max(a, 0) (``ReLU``)."""
     return ReLU()(a)
 
 
 def logsumexp(a: Tensor, axes: Any = None) -> Tensor:
+    """log Σ exp(a) over ``axes``, computed stably (``LogSumExp``)."""
     return LogSumExp(axes)(a)

@@ -44,6 +44,7 @@ class Optimizer(abc.ABC):
         """One update of every parameter (SGD and Adam define it)."""
 
     def reset_grad(self) -> None:
+        """Set the ``grad`` of every parameter to None."""
         for p in self.params:
             p.grad = None
 

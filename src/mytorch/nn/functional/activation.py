@@ -18,6 +18,7 @@ def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    r"""$\tanh x$ elementwise; derivative $1 - \tanh^2 x$."""
     return Tanh.apply(input)
 
 

@@ -22,6 +22,7 @@ class Sequential(Module):
                 self.add_module(str(i), module)
 
     def forward(self, input: Any) -> Any:  # noqa: A002
+        """The input passed through each module in order."""
         for module in self._modules.values():
             input = module(input)
         return input
@@ -48,15 +49,18 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def append(self, module: Module) -> Sequential:
+        """Add ``module`` at the end; returns self."""
         self.add_module(str(len(self._modules)), module)
         return self
 
     def extend(self, modules: Iterable[Module]) -> Sequential:
+        """Add each of ``modules`` at the end; returns self."""
         for m in modules:
             self.append(m)
         return self
 
     def insert(self, index: int, module: Module) -> Sequential:
+        """Insert ``module`` before position ``index`` (the children are renumbered); returns self."""
         modules = list(self._modules.values())
         modules.insert(index, module)
         self._modules.clear()
@@ -98,15 +102,18 @@ class ModuleList(Module):
         return self.extend(modules)
 
     def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Add each of ``modules`` at the end; returns self."""
         for m in modules:
             self.append(m)
         return self
 
     def insert(self, index: int, module: Module) -> None:
+        """Insert ``module`` before position ``index`` (the children are renumbered)."""
         values = list(self._modules.values())
         values.insert(index, module)
         self._modules.clear()
@@ -140,21 +147,27 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self):
+        """The keys, in insertion order."""
         return self._modules.keys()
 
     def items(self):
+        """The (key, module) pairs, in insertion order."""
         return self._modules.items()
 
     def values(self):
+        """The modules, in insertion order."""
         return self._modules.values()
 
     def pop(self, key: str) -> Module:
+        """Remove the module at ``key`` and return it."""
         return self._modules.pop(key)
 
     def clear(self) -> None:
+        """Remove every module."""
         self._modules.clear()
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add (or replace) the modules of a mapping or of (key, module) pairs."""
         pairs = modules.items() if isinstance(modules, Mapping) else modules
         for key, module in pairs:
             self[key] = module
@@ -167,6 +180,7 @@ class Identity(Module):
         super().__init__()
 
     def forward(self, input: Any) -> Any:  # noqa: A002
+        """Returns ``input`` itself."""
         return input
 
 
@@ -178,6 +192,7 @@ class Residual(Module):
         self.fn = fn
 
     def forward(self, x: Any) -> Any:
+        """fn(x) + x."""
         return self.fn(x) + x
 
 

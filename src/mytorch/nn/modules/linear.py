@@ -31,6 +31,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Draw W and b again from U(±1/√in_features), as at construction."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in = self.in_features
@@ -84,6 +85,7 @@ class LazyLinear(Linear):
             super().reset_parameters()
 
     def has_uninitialized_params(self) -> bool:
+        """Whether the parameters still wait for the first input to learn in_features."""
         return self.in_features == 0
 
     def initialize_parameters(self, in_features: int) -> None:

@@ -43,6 +43,7 @@ class Module:
         object.__setattr__(self, "_modules", {})
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation of the module, called by ``module(*args)``; every subclass defines it."""
         raise TypeError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -149,6 +150,7 @@ class Module:
             self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` as the child ``name`` (None reserves the name); also ``register_module``."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._check_name(name, "module")
@@ -182,10 +184,12 @@ class Module:
                 yield from module.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
+        """This module and every submodule, each once, depth first (``named_modules`` without the names)."""
         for _, m in self.named_modules():
             yield m
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) pairs of the direct children, each module once."""
         seen = set()
         for name, module in self._modules.items():
             if module is not None and id(module) not in seen:
@@ -193,6 +197,7 @@ class Module:
                 yield name, module
 
     def children(self) -> Iterator[Module]:
+        """The direct child modules, each once."""
         for _, m in self.named_children():
             yield m
 
@@ -212,14 +217,17 @@ class Module:
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter of this module and (with ``recurse``) its submodules, each once: what an optimizer takes."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
                       ) -> Iterator[tuple[str, Tensor]]:
+        """(name, buffer) pairs, such as BatchNorm's ``running_mean``, with dotted names; shared ones once."""
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer of this module and (with ``recurse``) its submodules."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
@@ -298,6 +306,7 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter; returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -348,12 +357,15 @@ class Module:
         return self._apply_to_tensors(lambda a: a.astype(d))
 
     def double(self) -> Module:
+        """Convert the floating parameters and buffers to float64 in place; returns self."""
         return self._apply_to_tensors(lambda a: a.astype(xp.float64))
 
     def float(self) -> Module:
+        """Convert the floating parameters and buffers to float32 in place; returns self."""
         return self._apply_to_tensors(lambda a: a.astype(xp.float32))
 
     def cpu(self) -> Module:
+        """Returns self: mytorch's modules are always on the CPU."""
         return self
 
     def cuda(self, device: Any = None) -> Module:

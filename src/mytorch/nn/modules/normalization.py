@@ -58,6 +58,7 @@ class BatchNorm1d(Module):
             self.register_buffer("num_batches_tracked", None)
 
     def reset_running_stats(self) -> None:
+        """Running mean to 0, running variance to 1, and the batch counter to 0."""
         if self.track_running_stats:
             self.running_mean._data.fill(0)
             self.running_var._data.fill(1)

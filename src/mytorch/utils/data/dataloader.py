@@ -38,9 +38,10 @@ class DataLoader:
         collate_fn: builds a batch from a list of samples (``default_collate`` when None).
         generator: the ``mytorch.Generator`` for shuffling (the default generator when None, so
             ``mytorch.manual_seed(s)`` fixes the order of every epoch).
-        num_workers, pin_memory, persistent_workers, prefetch_factor, timeout, worker_init_fn:
-            accepted so that PyTorch code runs unchanged; loading always happens in this process
-            (``num_workers > 0`` warns once per loader).
+
+    ``num_workers``, ``pin_memory``, ``persistent_workers``, ``prefetch_factor``, ``timeout`` and
+    ``worker_init_fn`` are accepted so that PyTorch code runs unchanged; loading always happens in
+    this process (``num_workers > 0`` warns once per loader).
     """
 
     def __init__(

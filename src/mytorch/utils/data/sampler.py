@@ -67,6 +67,7 @@ class RandomSampler(Sampler):
 
     @property
     def num_samples(self) -> int:
+        """How many indices one epoch draws: ``len(data_source)`` unless ``num_samples`` was given."""
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def _epoch_indices(self) -> ndarray:

@@ -31,6 +31,11 @@ __all__ = ["MLPResNet", "ResidualBlock", "epoch", "train_mnist"]
 
 
 def ResidualBlock(dim: int, hidden_dim: int, norm: type = nn.BatchNorm1d, drop_prob: float = 0.1) -> nn.Module:
+    """The handout's residual block: ReLU(x + Norm(Linear(Dropout(ReLU(Norm(Linear(x))))))).
+
+    The first Linear maps ``dim`` to ``hidden_dim`` and the second one back to ``dim``; ``norm`` is the
+    normalisation module (BatchNorm1d by default) and ``drop_prob`` the dropout probability.
+    """
     return nn.Sequential(
         nn.Residual(
             nn.Sequential(
@@ -48,6 +53,10 @@ def ResidualBlock(dim: int, hidden_dim: int, norm: type = nn.BatchNorm1d, drop_p
 
 def MLPResNet(dim: int, hidden_dim: int = 100, num_blocks: int = 3, num_classes: int = 10,
               norm: type = nn.BatchNorm1d, drop_prob: float = 0.1) -> nn.Module:
+    """The handout's MLPResNet: Linear(dim, hidden_dim), ReLU, residual blocks, Linear(hidden_dim, num_classes).
+
+    There are ``num_blocks`` blocks, each ``ResidualBlock(hidden_dim, hidden_dim // 2, norm, drop_prob)``.
+    """
     return nn.Sequential(
         nn.Linear(dim, hidden_dim),
         nn.ReLU(),
