@@ -44,7 +44,7 @@ def test_dask_connects_to_a_running_scheduler():
         assert plan_workers("dask", None, 1, cluster.scheduler_address) is None
         with open_executor("dask", None, cluster.scheduler_address) as (pool, info):
             assert pool.submit(cores).result(timeout=120) == cores()
-        assert info == {"executor": "dask", "workers": 1, "scheduler": cluster.scheduler_address}
+        assert info == {"executor": "dask", "workers": 1, "slots": 1, "scheduler": cluster.scheduler_address}
 
 
 @pytest.mark.slow  # the client retries for its whole 20 s timeout

@@ -115,4 +115,7 @@ def test_status_table_states(tmp_path):
     assert "partial at epoch 1" in lines["adam-l2-s0"]
     assert "diverged after epoch 1" in lines["adadelta-l2-s0"]
     assert "pending" in lines["adam-dropout-s0"] and "0/3" in lines["adam-dropout-s0"]
-    assert table.splitlines()[-1] == "1 diverged, 7 done, 1 partial, 1 pending"
+    assert table.splitlines()[-2] == "1 diverged, 7 done, 1 partial, 1 pending"
+    # 9 + 2 epochs left (1 partial at epoch 1, 1 pending, each of 3); each measured epoch took 2.3 s, 2 workers
+    eta = table.splitlines()[-1]
+    assert eta.startswith("ETA: about ") and "5 epochs left" in eta and "2 worker(s)" in eta, eta

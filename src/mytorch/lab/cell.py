@@ -14,6 +14,7 @@ import csv
 import fcntl
 import json
 import os
+import shutil
 import socket
 from pathlib import Path
 from typing import Any
@@ -81,13 +82,25 @@ def _cell_lock(cell_dir: Path):
         os.close(fd)
 
 
+def _continue_from(source: Path, out: Path) -> None:
+    """Copy a shorter run's files into a fresh cell directory, so that the cell resumes from it (a halving
+    rung). The last checkpoint is copied last: its presence is what makes the cell a resume."""
+    for name in ("config.json", "metrics.csv", "checkpoint-best.safetensors", LAST):
+        if (source / name).is_file():
+            tmp = out / f".{name}.copy"
+            shutil.copyfile(source / name, tmp)
+            os.replace(tmp, out / name)
+
+
 def run_cell(name: str, config: dict, cell_dir: str, data_dir: str | None, download: bool,
-             executor: dict) -> dict[str, Any]:
+             executor: dict, start_from: str | None = None, loggers: dict | None = None) -> dict[str, Any]:
     """Run (or resume, or skip) one cell; return its result dict. Runs in a worker process.
 
     A cell with a ``result.json`` is finished and returned as is. A cell with a last checkpoint
-    resumes from it (bit-identically, by the recipe's contract); otherwise it starts afresh.
-    A non-finite loss is a result too: ``diverged`` at the last finite epoch.
+    resumes from it (bit-identically, by the recipe's contract); a fresh cell with ``start_from``
+    (the directory of the same run trained for fewer epochs) continues from its checkpoint;
+    otherwise it starts afresh. A non-finite loss is a result too: ``diverged`` at the last finite
+    epoch. ``loggers`` (``tracking.loggers_for``) also send the epochs to TensorBoard / W&B.
     """
     from mytorch.train import NonFiniteLossError
     from mytorch.train.recipe import RunConfig, run
@@ -98,6 +111,8 @@ def run_cell(name: str, config: dict, cell_dir: str, data_dir: str | None, downl
         done = read_json(out / RESULT)
         if done is not None:
             return done
+        if start_from and not (out / LAST).exists() and (Path(start_from) / LAST).is_file():
+            _continue_from(Path(start_from), out)
         resume = (out / LAST).exists()
         if not resume:
             for stale in _STALE:
@@ -105,12 +120,17 @@ def run_cell(name: str, config: dict, cell_dir: str, data_dir: str | None, downl
         run_config = RunConfig(**{**config, "hidden": tuple(config["hidden"]) if config.get("hidden") else None})
         result: dict[str, Any] = {"name": name, "executor": executor, "host": socket.gethostname(),
                                   "threads": run_config.threads, "resumed": resume}
-        try:
-            history = run(run_config, out, resume=resume, data_dir=data_dir, download=download, quiet=True)
-            result.update(status="done", epochs=len(history), last_finite_epoch=len(history))
-        except NonFiniteLossError as e:
-            history = list(getattr(e, "history", None) or [])
-            result.update(status="diverged", epochs=len(history), last_finite_epoch=len(history), error=str(e))
+        from .tracking import open_loggers
+
+        with open_loggers(loggers, out, run_config) as track:
+            try:
+                history = run(run_config, out, resume=resume, data_dir=data_dir, download=download, quiet=True,
+                              on_epoch_end=track.epoch)
+                result.update(status="done", epochs=len(history), last_finite_epoch=len(history))
+            except NonFiniteLossError as e:
+                history = list(getattr(e, "history", None) or [])
+                result.update(status="diverged", epochs=len(history), last_finite_epoch=len(history), error=str(e))
+            track.finish(history, result["status"])
         if history:
             result["final"] = {k: v for k, v in history[-1].items()}
         atomic_write(out / RESULT, (json.dumps(result, indent=2) + "\n").encode())

@@ -2,10 +2,14 @@
 
     mytorch lab presets
     mytorch lab init seed-003 > study.toml
-    mytorch lab run study.toml --out runs/study [--epochs N] [--seeds K] [--subset N] [--dataset NAME
-                   --data-dir DIR] [--download] [--executor local|dask] [--workers N] [--scheduler ADDRESS]
+    mytorch lab run study.toml --out runs/study [--epochs N] [--seeds K] [--subset N] [--trials N]
+                   [--dataset NAME --data-dir DIR] [--download] [--executor local|dask] [--workers N]
+                   [--scheduler ADDRESS | --cluster slurm|pbs|sge|lsf [--queue Q --account A --cores N
+                   --memory M --walltime T --processes N --jobs N --local-directory DIR]]
+                   [--tensorboard] [--wandb] [--quiet]
     mytorch lab status runs/study
     mytorch lab report runs/study
+    mytorch lab cluster-script study.toml --cluster slurm [the job flags]
 
 Bad input prints one line on stderr and exits with status 2.
 """
@@ -50,35 +54,97 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_positive_int, default=None,
                      help="parallel runs (default: cores // threads per run)")
     run.add_argument("--scheduler", default=None, help="dask: address of a running scheduler (tcp://HOST:PORT)")
+    run.add_argument("--trials", type=_positive_int, default=None,
+                     help="tuning trials per optimizer and regime (overrides [tuning] trials)")
+    run.add_argument("--tensorboard", action="store_true", default=None,
+                     help="log every run to DIR/tensorboard/<run>/ (also: tensorboard = true in the study)")
+    run.add_argument("--wandb", action="store_true", default=None,
+                     help="log every run to Weights & Biases in offline mode, under DIR/wandb/ (needs wandb)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar and no line per run")
     run.add_argument("--no-report", action="store_true", help="do not write the report at the end")
+    _cluster_flags(run)
     status = sub.add_parser("status", help="the state of every run in a study directory")
     status.add_argument("dir")
     report = sub.add_parser("report", help="(re)write DIR/report from the runs")
     report.add_argument("dir")
+    script = sub.add_parser("cluster-script", help="print the batch job script `lab run --cluster` would submit")
+    script.add_argument("study", help="a study file (TOML) or a preset name")
+    _cluster_flags(script, required=True)
     return lab
 
 
+_JOB_FLAGS = {"queue": str, "account": str, "cores": _positive_int, "memory": str, "walltime": str,
+              "processes": _positive_int, "jobs": _positive_int, "local_directory": str}
+
+
+def _cluster_flags(parser: argparse.ArgumentParser, required: bool = False) -> None:
+    parser.add_argument("--cluster", choices=("slurm", "pbs", "sge", "lsf"), required=required, default=None,
+                        help="start the Dask workers as batch jobs (dask-jobqueue; options: [cluster] or flags)")
+    for name, kind in _JOB_FLAGS.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=f"job_{name}", type=kind, default=None,
+                            help=f"cluster job: {name.replace('_', ' ')} (overrides [cluster] {name})")
+
+
+def _cluster(args: argparse.Namespace, study) -> tuple[str, dict] | None:
+    """(kind, job options) from the study's [cluster] table and the flags; None without --cluster."""
+    from .cluster import cluster_options
+
+    flags = {name: getattr(args, f"job_{name}") for name in _JOB_FLAGS}
+    if args.cluster is None:
+        given = [f"--{k.replace('_', '-')}" for k, v in flags.items() if v is not None]
+        if given:
+            raise LabError(f"{', '.join(given)} apply to --cluster only")
+        return None
+    return args.cluster, cluster_options(study.data.get("cluster"), flags, study.data["threads"])
+
+
 def status_table(out: Path) -> str:
-    from .cell import cell_state, read_json
-    from .runner import load_saved_study
+    """Every run's state (a trial's accuracy is on its validation split), the counts, and the ETA."""
+    from .cell import cell_state, read_json, read_rows
+    from .results import executions, load_saved_study
+    from .runner import trained_epochs
+    from .tuning import plan
 
     study = load_saved_study(out)
+    current = plan(study, out)
     rows = [("run", "state", "epochs", "train loss", "test acc")]
     counts: dict[str, int] = {}
-    for cell in study.cells():
-        d = out / "runs" / cell.name
-        state, logged = cell_state(d, study.epochs)
+    seconds: list[float] = []
+    for cell in current.cells:
+        d = cell.path(out)
+        epochs = cell.config["epochs"]
+        state, logged = cell_state(d, epochs)
         counts[state] = counts.get(state, 0) + 1
         final = (read_json(d / "result.json") or {}).get("final") or {}
-        shown = {"partial": f"partial at epoch {logged}", "running": f"running (epoch {logged})",
+        shown = {"partial": f"partial at epoch {logged}", "running": f"running (epoch {logged + 1}/{epochs})",
                  "diverged": f"diverged after epoch {logged}"}.get(state, state)
-        rows.append((cell.name, shown, f"{logged}/{study.epochs}",
+        seconds += [r.get("train_seconds", 0.0) + r.get("eval_seconds", 0.0)
+                    for r in read_rows(d)[cell.start_epochs:]]
+        rows.append((cell.folder.removeprefix("runs/"), shown, f"{logged}/{epochs}",
                      f"{final['train_loss']:.4f}" if "train_loss" in final else "-",
-                     f"{final['test_acc']:.4f}" if "test_acc" in final else "-"))
+                     (f"{final['test_acc']:.4f}" if "test_acc" in final else "-")
+                     + (" (val)" if cell.kind == "trial" and "test_acc" in final else "")))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    if current.undecided:
+        counts["waiting for tuning"] = current.undecided
     lines.append(", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    left = current.total_epochs - sum(trained_epochs(out, c) for c in current.cells)
+    if left > 0:
+        lines.append(_eta(left, seconds, executions(out)))
     return "\n".join(lines)
+
+
+def _eta(left: int, seconds: list[float], runs: list[dict]) -> str:
+    """The time left: epochs left x the mean measured epoch (train + eval) / the last execution's workers."""
+    if not seconds:
+        return f"ETA: unknown ({left} epochs left, none measured yet)"
+    workers = max(1, int((runs[-1].get("workers") if runs else None) or 1))
+    per = sum(seconds) / len(seconds)
+    eta = left * per / workers
+    shown = f"{eta / 3600:.1f} h" if eta >= 5400 else f"{eta / 60:.0f} min" if eta >= 90 else f"{eta:.0f} s"
+    return (f"ETA: about {shown} ({left} epochs left at {per:.1f} s per epoch measured over {len(seconds)}, "
+            f"{workers} worker(s))")
 
 
 def lab_command(args: argparse.Namespace) -> int:
@@ -109,9 +175,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.lab_command == "status":
         print(status_table(Path(args.dir)))
         return 0
+    if args.lab_command == "cluster-script":
+        from .cluster import job_script
+        from .study import load_study
+
+        study, _ = load_study(args.study)
+        sys.stdout.write(job_script(*_cluster(args, study)))
+        return 0
     if args.lab_command == "report":
         from .report import write_report
-        from .runner import load_saved_study
+        from .results import load_saved_study
 
         load_saved_study(Path(args.dir))
         path = write_report(Path(args.dir))
@@ -122,10 +195,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     study, _ = load_study(args.study)
     study = study.with_overrides(epochs=args.epochs, seeds=args.seeds, subset=args.subset,
-                                 dataset=args.dataset).validate(args.study)
+                                 dataset=args.dataset, trials=args.trials).validate(args.study)
     counts = run_study(study, Path(args.out), executor=args.executor, workers=args.workers,
-                       scheduler=args.scheduler, data_dir=args.data_dir, download=args.download,
-                       report=not args.no_report)
+                       scheduler=args.scheduler, cluster=_cluster(args, study), data_dir=args.data_dir,
+                       download=args.download, report=not args.no_report, tensorboard=args.tensorboard,
+                       wandb=args.wandb, quiet=args.quiet)
     return 1 if counts["failed"] else 0
 
 

@@ -8,7 +8,9 @@ embeds every figure as a base64 ``data:`` URI and uses no external asset, so it 
 from __future__ import annotations
 
 import base64
+import csv
 import html
+import io
 import re
 
 _CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45}"
@@ -74,3 +76,12 @@ def to_html(blocks: list[tuple], title: str, images: dict[str, bytes]) -> str:
             raise ValueError(f"unknown block kind {kind!r}")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def csv_bytes(headers: list[str], rows: list[list]) -> bytes:
+    """A CSV table (header line, then the rows; ``\\n`` line ends) as UTF-8 bytes."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(headers)
+    w.writerows(rows)
+    return buf.getvalue().encode()

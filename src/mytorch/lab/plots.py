@@ -40,9 +40,48 @@ def curves_png(curves: dict[str, dict[str, list[list[dict]]]], key: str, ylabel:
         if ylim is not None:
             ax.set_ylim(*ylim)
     axes[0][0].set_ylabel(ylabel)
-    axes[0][-1].legend(fontsize=8)
+    if axes[0][-1].get_legend_handles_labels()[0]:  # runs not finished yet: no lines, no legend
+        axes[0][-1].legend(fontsize=8)
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def trials_png(rows: list[dict], x: str, y: str, regimes: list[str]) -> bytes:
+    """Tuning trials: ``y`` (validation loss) against ``x`` (a hyper-parameter, log scale), one panel per
+    regime, one colour per optimizer, each optimizer's chosen trial circled; diverged trials are left out."""
+    import math
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(regimes), figsize=(5.5 * len(regimes), 4.2), squeeze=False, sharey=True)
+    labels = list(dict.fromkeys(r["optimizer"] for r in rows))
+    for ax, regime in zip(axes[0], regimes):
+        for i, label in enumerate(labels):
+            pts = [r for r in rows if r["regime"] == regime and r["optimizer"] == label and r[x] is not None
+                   and r[x] > 0 and math.isfinite(r[y])]
+            if not pts:
+                continue
+            pts.sort(key=lambda r: r[x])
+            color = f"C{i % 10}"
+            ax.plot([r[x] for r in pts], [r[y] for r in pts], "o", color=color, ms=4, alpha=0.8, label=label)
+            for r in pts:
+                if r["chosen"]:
+                    ax.plot([r[x]], [r[y]], "o", ms=11, mfc="none", mec=color, mew=1.8)
+        ax.set_xscale("log")
+        ax.set_title(regime)
+        ax.set_xlabel(x)
+        ax.grid(alpha=0.3, which="both")
+    axes[0][0].set_ylabel(y.replace("_", " "))
+    if axes[0][-1].get_legend_handles_labels()[0]:  # runs not finished yet: no lines, no legend
+        axes[0][-1].legend(fontsize=8)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)

@@ -8,20 +8,15 @@ Everything in ``DIR/report/`` is derived from ``DIR/study.json``, the cells' ``m
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
-import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..serialization import atomic_write
-from .cell import cell_state, read_json, read_rows
-from .document import to_html, to_markdown
+from .document import csv_bytes, to_html, to_markdown
 from .plots import curves_png
-from .runner import EXECUTIONS, load_saved_study
+from .results import Run, executions, finished_group, load_saved_study, read_run
 from .stats import ALPHA, holm, pick_best, summarize, welch_p
-from .study import Cell, Study
+from .study import Study
 
 HANDOUT_EPOCHS = 200
 # Usual learning rates beyond which a note is written: a factor of 100 from the library's default.
@@ -30,47 +25,12 @@ _OPTIMIZER_CLASSES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "adagrad":
                       "rmsprop-nesterov": "RMSprop", "adadelta": "Adadelta", "nadam": "NAdam", "radam": "RAdam"}
 
 
-@dataclass
-class Run:
-    cell: Cell
-    state: str
-    rows: list[dict]
-    result: dict | None
-
-    @property
-    def finished(self) -> bool:
-        return self.state in ("done", "diverged")
-
-    def final(self, key: str) -> float:
-        """The last epoch's value; a diverged run's loss is +inf (it did not reach the end)."""
-        if self.state == "diverged":
-            return math.inf if "loss" in key else 0.0 if "acc" in key else math.nan
-        return self.rows[-1][key] if self.rows else math.nan
-
-
 def load_runs(out: Path) -> tuple[Study, list[Run]]:
+    """(study, every run the study has decided so far: trials, grid cells, tuned runs)."""
+    from .tuning import plan
+
     study = load_saved_study(out)
-    runs = []
-    for cell in study.cells():
-        d = out / "runs" / cell.name
-        state, _ = cell_state(d, study.epochs)
-        runs.append(Run(cell, state, read_rows(d), read_json(d / "result.json")))
-    return study, runs
-
-
-def _csv(headers: list[str], rows: list[list]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(headers)
-    w.writerows(rows)
-    return buf.getvalue().encode()
-
-
-def _executions(out: Path) -> list[dict]:
-    try:
-        return [json.loads(line) for line in (out / EXECUTIONS).read_text().splitlines() if line.strip()]
-    except (OSError, ValueError):
-        return []
+    return study, [read_run(out, c) for c in plan(study, out).cells]
 
 
 def _library_lr(optimizer: str) -> float | None:
@@ -151,16 +111,18 @@ def config_notes(study: Study, runs: list[Run], executions: list[dict]) -> list[
     return notes
 
 
-def _group(runs: list[Run], label: str, regime: str) -> list[Run]:
-    return [r for r in runs if r.cell.label == label and r.cell.regime == regime and r.finished]
-
-
 def build_report(out: Path) -> tuple[list[tuple], dict[str, bytes], dict[str, bytes]]:
-    """(blocks, figures, csv tables) of the study in ``out``."""
+    """(blocks, figures, csv tables) of the study in ``out``.
+
+    A study that tunes answers its questions twice: with the values as set (the grid, when
+    ``as_set``) and with each method's values chosen by tuning (the tuned runs), after a Tuning section.
+    """
     study, runs = load_runs(out)
-    executions = _executions(out)
+    execs = executions(out)
     labels, regimes = list(study.optimizers), list(study.regimes)
     title = study.data["name"] or out.name
+    grid = [r for r in runs if r.cell.kind == "grid"]
+    tuned = [r for r in runs if r.cell.kind == "tuned"]
     blocks: list[tuple] = [("h", 1, f"Study {title}")]
     if study.data["description"]:
         blocks.append(("p", study.data["description"]))
@@ -170,44 +132,75 @@ def build_report(out: Path) -> tuple[list[tuple], dict[str, bytes], dict[str, by
                         f"{study.epochs} epochs, batch {study.data['batch_size']}, model {study.data['model']['name']} "
                         f"{study.data['model']['hidden']}, dataset {study.data['dataset']}. Values are means over "
                         "seeds ± the 95% confidence half-width (Student's t)."))
+    figures: dict[str, bytes] = {}
+    tables: dict[str, bytes] = {}
+    if not study.tuning:
+        blocks += _results(study, grid, "", "", figures, tables)
+    else:
+        from .report_tuning import comparison_blocks, tuning_blocks
 
+        blocks += tuning_blocks(out, study, runs, figures, tables)
+        if study.tuning["as_set"]:
+            blocks += [("h", 2, "As the study set them")]
+            blocks += _results(study, grid, "", "as set: ", figures, tables, level=3)
+        blocks += [("h", 2, "Each method tuned with the same budget")]
+        blocks += _results(study, tuned, "_tuned", "tuned: ", figures, tables, level=3)
+        if study.tuning["as_set"]:
+            blocks += comparison_blocks(study, grid, tuned, tables)
+    notes = config_notes(study, runs, execs)
+    if notes:
+        blocks += [("h", 2, "Configuration notes"), ("ul", notes)]
+    blocks += [("h", 2, "Environment"), ("ul", environment(runs, execs))]
+    blocks.append(("p", f"Significance: Welch's t-test across seeds, Holm-corrected, α = {ALPHA}; "
+                        "'best' only where significant, 'tied' otherwise. CSV tables: "
+                        + ", ".join(f"`{n}`" for n in tables) + "."))
+    return blocks, figures, tables
+
+
+def _results(study: Study, runs: list[Run], tag: str, prefix: str, figures: dict[str, bytes],
+             tables: dict[str, bytes], level: int = 2) -> list[tuple]:
+    """Curves, tables and the answers of one set of runs (the grid, or the tuned runs: ``tag`` names
+    their files, ``prefix`` their figure titles)."""
+    labels, regimes = list(study.optimizers), list(study.regimes)
+    h2, h3 = level, level + 1
+    blocks: list[tuple] = []
     # ---- figures
     curves = {g: {label: [r.rows for r in runs if r.cell.label == label and r.cell.regime == g and r.rows]
                   for label in labels} for g in regimes}
-    figures = {
-        "train_loss.png": curves_png(curves, "train_loss", "training loss", title="training loss"),
-        "train_loss_clipped.png": curves_png(curves, "train_loss", "training loss", ylim=(0, 5),
-                                             title="training loss, y clipped to [0, 5] (the handout's view)"),
-        "test_acc.png": curves_png(curves, "test_acc", "test accuracy", title="test accuracy"),
-    }
-    blocks += [("h", 2, "Curves"),
-               ("img", "train_loss.png", "Training loss vs epoch per regime (mean over seeds; band: min-max)"),
-               ("img", "train_loss_clipped.png", "Training loss, y clipped to [0, 5]"),
-               ("img", "test_acc.png", "Test accuracy vs epoch per regime")]
+    names = {k: f"{k}{tag}.png" for k in ("train_loss", "train_loss_clipped", "test_acc")}
+    figures[names["train_loss"]] = curves_png(curves, "train_loss", "training loss", title=f"{prefix}training loss")
+    figures[names["train_loss_clipped"]] = curves_png(
+        curves, "train_loss", "training loss", ylim=(0, 5),
+        title=f"{prefix}training loss, y clipped to [0, 5] (the handout's view)")
+    figures[names["test_acc"]] = curves_png(curves, "test_acc", "test accuracy", title=f"{prefix}test accuracy")
+    blocks += [("h", h2, "Curves"),
+               ("img", names["train_loss"], "Training loss vs epoch per regime (mean over seeds; band: min-max)"),
+               ("img", names["train_loss_clipped"], "Training loss, y clipped to [0, 5]"),
+               ("img", names["test_acc"], "Test accuracy vs epoch per regime")]
 
     # ---- tables
-    tables: dict[str, bytes] = {}
-    final_loss = {(lb, g): [r.final("train_loss") for r in _group(runs, lb, g)] for lb in labels for g in regimes}
-    test_loss = {(lb, g): [r.final("test_loss") for r in _group(runs, lb, g)] for lb in labels for g in regimes}
-    test_acc = {(lb, g): [r.final("test_acc") for r in _group(runs, lb, g)] for lb in labels for g in regimes}
+    def finals(key: str) -> dict[tuple[str, str], list[float]]:
+        return {(lb, g): [r.final(key) for r in finished_group(runs, lb, g)] for lb in labels for g in regimes}
+
+    final_loss, test_loss, test_acc = finals("train_loss"), finals("test_loss"), finals("test_acc")
 
     def shown(values: list[float]) -> str:
         if any(math.isinf(v) for v in values):
             return f"diverged ({sum(math.isinf(v) for v in values)}/{len(values)})"
         return summarize(values).text()
 
-    blocks += [("h", 2, "Tables"), ("h", 3, "Final training loss"),
+    blocks += [("h", h2, "Tables"), ("h", h3, "Final training loss"),
                ("table", ["optimizer", *regimes],
                 [[lb, *(shown(final_loss[lb, g]) for g in regimes)] for lb in labels])]
-    tables["final_train_loss.csv"] = _csv(
+    tables[f"final_train_loss{tag}.csv"] = csv_bytes(
         ["optimizer", "regime", "n", "mean", "ci95", "values"],
         [[lb, g, len(v), summarize(v).mean, summarize(v).ci, " ".join(repr(x) for x in v)]
          for (lb, g), v in final_loss.items()])
-    blocks += [("h", 3, "Test loss and accuracy (final epoch)"),
+    blocks += [("h", h3, "Test loss and accuracy (final epoch)"),
                ("table", ["optimizer", *(f"{g} {m}" for g in regimes for m in ("test loss", "test acc"))],
                 [[lb, *(c for g in regimes for c in (shown(test_loss[lb, g]), summarize(test_acc[lb, g]).text()))]
                  for lb in labels])]
-    tables["test.csv"] = _csv(
+    tables[f"test{tag}.csv"] = csv_bytes(
         ["optimizer", "regime", "n", "test_loss_mean", "test_loss_ci95", "test_acc_mean", "test_acc_ci95"],
         [[lb, g, len(test_acc[lb, g]), summarize(test_loss[lb, g]).mean, summarize(test_loss[lb, g]).ci,
           summarize(test_acc[lb, g]).mean, summarize(test_acc[lb, g]).ci] for lb in labels for g in regimes])
@@ -218,15 +211,15 @@ def build_report(out: Path) -> tuple[list[tuple], dict[str, bytes], dict[str, by
         per = _train_seconds_per_epoch(r)
         time_rows.append([r.cell.name, r.state, len(r.rows), f"{train_s:.1f}", f"{eval_s:.1f}",
                           f"{sum(per) / len(per):.2f}" if per else "-"])
-    blocks += [("h", 3, "Training time per run"),
+    blocks += [("h", h3, "Training time per run"),
                ("p", "Train seconds: the optimisation loop only; eval seconds: the test-set evaluations; "
                      "s/epoch leaves out the first (warm-up) epoch when a run has more than two."),
                ("table", ["run", "state", "epochs", "train s", "eval s", "train s/epoch"], time_rows)]
-    tables["timing.csv"] = _csv(["run", "state", "epochs", "train_seconds", "eval_seconds", "train_seconds_per_epoch"],
-                                time_rows)
+    tables[f"timing{tag}.csv"] = csv_bytes(
+        ["run", "state", "epochs", "train_seconds", "eval_seconds", "train_seconds_per_epoch"], time_rows)
 
     # ---- answers
-    blocks += [("h", 2, "Answers computed from the data")]
+    blocks += [("h", h2, "Answers computed from the data")]
     answers: list[str] = []
     for g in regimes:
         v = pick_best({lb: final_loss[lb, g] for lb in labels}, lower_is_better=True)
@@ -256,8 +249,8 @@ def build_report(out: Path) -> tuple[list[tuple], dict[str, bytes], dict[str, by
         for g in regimes[1:]:
             samples = []
             for lb in labels:
-                a = [x for r in _group(runs, lb, base) for x in _train_seconds_per_epoch(r)]
-                b = [x for r in _group(runs, lb, g) for x in _train_seconds_per_epoch(r)]
+                a = [x for r in finished_group(runs, lb, base) for x in _train_seconds_per_epoch(r)]
+                b = [x for r in finished_group(runs, lb, g) for x in _train_seconds_per_epoch(r)]
                 if a and b:
                     samples.append((lb, a, b))
             ps = [welch_p(a, b) for _, a, b in samples]
@@ -275,17 +268,9 @@ def build_report(out: Path) -> tuple[list[tuple], dict[str, bytes], dict[str, by
     blocks.append(("ul", answers))
     if ratio_rows:
         headers = ["optimizer", "ratio of", "base s/epoch", "other s/epoch", "ratio", "Welch p", "significant"]
-        blocks += [("h", 3, "Time ratio per optimizer"), ("table", headers, ratio_rows)]
-        tables["time_ratio.csv"] = _csv(headers, ratio_rows)
-
-    notes = config_notes(study, runs, executions)
-    if notes:
-        blocks += [("h", 2, "Configuration notes"), ("ul", notes)]
-    blocks += [("h", 2, "Environment"), ("ul", environment(runs, executions))]
-    blocks.append(("p", f"Significance: Welch's t-test across seeds, Holm-corrected, α = {ALPHA}; "
-                        "'best' only where significant, 'tied' otherwise. CSV tables: "
-                        + ", ".join(f"`{n}`" for n in tables) + "."))
-    return blocks, figures, tables
+        blocks += [("h", h3, "Time ratio per optimizer"), ("table", headers, ratio_rows)]
+        tables[f"time_ratio{tag}.csv"] = csv_bytes(headers, ratio_rows)
+    return blocks
 
 
 def environment(runs: list[Run], executions: list[dict]) -> list[str]:

@@ -88,15 +88,29 @@ def _dropout(v: Any) -> float:
     return v
 
 
+def _table(v: Any) -> dict:
+    if not isinstance(v, dict):
+        raise ValueError("must be a table")
+    return v
+
+
+def _bool(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise ValueError("must be true or false")
+    return v
+
+
 TOP_KEYS = {"name": _text, "description": _text, "dataset": _str, "epochs": _int(1), "batch_size": _int(1),
-            "seeds": _seeds, "threads": _int(1), "subset": _int(1), "scheduler": _str}
+            "seeds": _seeds, "threads": _int(1), "subset": _int(1), "scheduler": _str,
+            "tensorboard": _bool, "wandb": _bool}
 MODEL_KEYS = {"name": _str, "hidden": _int_list}
-OPTIMIZER_KEYS = {"optimizer": _str, "lr": _float, "momentum": _float, "weight_decay": _float}
+OPTIMIZER_KEYS = {"optimizer": _str, "lr": _float, "momentum": _float, "weight_decay": _float, "eps": _float,
+                  "search": lambda v: _table(v)}
 REGIME_KEYS = {"weight_decay": _float, "dropout_input": _dropout, "dropout_hidden": _dropout,
                "dropout_output": _dropout, "lr": _float, "momentum": _float, "scheduler": _str,
                "batch_size": _int(1)}
 # Keys that do not change what is trained: a re-run may change them without being refused.
-COSMETIC_KEYS = ("name", "description")
+COSMETIC_KEYS = ("name", "description", "tensorboard", "wandb", "cluster")
 
 
 def _check_table(table: Any, schema: dict, where: str, source: str) -> dict:
@@ -116,17 +130,40 @@ def _check_table(table: Any, schema: dict, where: str, source: str) -> dict:
 
 @dataclass(frozen=True)
 class Cell:
-    """One grid cell: a run of ``label`` under ``regime`` with ``seed``, in ``runs/<name>/``."""
+    """One run of ``label`` under ``regime`` with ``seed``: a grid cell, a tuning trial or a tuned final run.
+
+    ``kind`` is ``grid`` (the study's values as set, in ``runs/<label>-<regime>-s<seed>/``), ``tuned``
+    (the values tuning chose, in ``runs/<label>-<regime>-s<seed>-tuned/``) or ``trial`` (trial
+    ``trial`` of the search, trained for ``config['epochs']`` epochs on the training set minus the
+    validation split, in ``trials/<label>-<regime>-t<trial>-e<epochs>/``). A successive-halving trial
+    continues from the directory ``start_from`` (relative to the study directory) of its previous rung.
+    """
 
     label: str
     regime: str
     seed: int
     config: dict
+    kind: str = "grid"
+    trial: int | None = None
+    start_from: str | None = None
+    start_epochs: int = 0  # the epochs ``start_from`` holds (not trained again here)
 
     @property
     def name(self) -> str:
-        """The run's directory name, ``<optimizer>-<regime>-s<seed>``."""
-        return f"{self.label}-{self.regime}-s{self.seed}"
+        """The run's directory name: ``<optimizer>-<regime>-s<seed>`` (``-tuned`` appended for a tuned run),
+        ``<optimizer>-<regime>-t<trial>-e<epochs>`` for a trial."""
+        if self.kind == "trial":
+            return f"{self.label}-{self.regime}-t{self.trial:02d}-e{self.config['epochs']}"
+        return f"{self.label}-{self.regime}-s{self.seed}" + ("-tuned" if self.kind == "tuned" else "")
+
+    @property
+    def folder(self) -> str:
+        """The cell's directory relative to the study directory."""
+        return f"{'trials' if self.kind == 'trial' else 'runs'}/{self.name}"
+
+    def path(self, out: Path) -> Path:
+        """The cell's directory in the study directory ``out``."""
+        return Path(out) / self.folder
 
 
 @dataclass(frozen=True)
@@ -155,6 +192,11 @@ class Study:
         """The number of epochs of every run."""
         return self.data["epochs"]
 
+    @property
+    def tuning(self) -> dict | None:
+        """The ``[tuning]`` table with its defaults, or None when the study tunes nothing."""
+        return self.data.get("tuning")
+
     def cells(self) -> list[Cell]:
         """Seed-major order (the first seed of every cell finishes first: an early full picture), and
         within a seed an optimizer's regimes side by side, so that the runs a time ratio compares
@@ -175,9 +217,14 @@ class Study:
         return config
 
     def with_overrides(self, *, epochs: int | None = None, seeds: int | None = None, subset: int | None = None,
-                       dataset: str | None = None) -> Study:
-        """The study with the command line's --epochs / --seeds K (seeds 0..K-1) / --subset / --dataset."""
+                       dataset: str | None = None, trials: int | None = None) -> Study:
+        """The study with the command line's --epochs / --seeds K (seeds 0..K-1) / --subset / --dataset /
+        --trials N (trials per optimizer and regime; the study must have a [tuning] table)."""
         data = {**self.data}
+        if trials is not None:
+            if not data.get("tuning"):
+                raise LabError("--trials applies to a study with a [tuning] table (this one tunes nothing)")
+            data["tuning"] = {**data["tuning"], "trials": trials}
         if epochs is not None:
             data["epochs"] = epochs
         if seeds is not None:
@@ -198,6 +245,10 @@ class Study:
                     RunConfig(**self.run_config(label, regime, self.seeds[0]))
                 except (RecipeError, TypeError, ValueError) as e:
                     raise LabError(f"{source}: optimizers.{label} under regimes.{regime}: {e}") from None
+        if self.tuning:
+            from .tuning import validate_tuning
+
+            validate_tuning(self, source)
         return self
 
     def differences(self, other: Study) -> list[str]:
@@ -225,7 +276,7 @@ def parse_study(text: str, source: str = "study") -> Study:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise LabError(f"{source}: not valid TOML: {e}") from None
-    sections = {"model", "optimizers", "regimes"}
+    sections = {"model", "optimizers", "regimes", "tuning", "cluster"}
     top = _check_table({k: v for k, v in raw.items() if k not in sections}, TOP_KEYS, "", source)
     for key in ("optimizers", "regimes"):
         if key not in raw or not isinstance(raw[key], dict) or not raw[key]:
@@ -241,9 +292,10 @@ def parse_study(text: str, source: str = "study") -> Study:
             out[label] = _check_table(table, schema, f"{section}.{label}", source)
         return out
 
+    checked = entries("optimizers", OPTIMIZER_KEYS)
     optimizers = {label: {"optimizer": e.get("optimizer", label), "lr": e.get("lr"), "momentum": e.get("momentum"),
-                          "weight_decay": e.get("weight_decay")}
-                  for label, e in entries("optimizers", OPTIMIZER_KEYS).items()}
+                          "weight_decay": e.get("weight_decay"), "eps": e.get("eps")}
+                  for label, e in checked.items()}
     data = {
         "name": top.get("name", ""), "description": top.get("description", ""),
         "dataset": top.get("dataset", "fashion-mnist"), "epochs": top.get("epochs", 10),
@@ -252,7 +304,36 @@ def parse_study(text: str, source: str = "study") -> Study:
         "model": {"name": model.get("name", "mlp"), "hidden": model.get("hidden")},
         "optimizers": optimizers, "regimes": entries("regimes", REGIME_KEYS),
     }
+    data.update(_extensions(raw, top, checked, data, source))
     return Study(data)
+
+
+def _extensions(raw: dict, top: dict, optimizers: dict, data: dict, source: str) -> dict:
+    """The optional parts of a study file: tuning and search spaces, loggers, the job-queue cluster.
+
+    Only present keys are added, so a study directory saved before these existed compares equal.
+    """
+    from .cluster import parse_cluster
+    from .tuning import parse_search, parse_tuning
+
+    extra: dict[str, Any] = {k: top[k] for k in ("tensorboard", "wandb") if k in top}
+    search = {label: parse_search(e["search"], f"optimizers.{label}.search", source)
+              for label, e in optimizers.items() if "search" in e}
+    if "tuning" in raw:
+        extra["tuning"] = parse_tuning(raw["tuning"], source)
+        extra["search"] = search
+        for label, space in search.items():
+            for regime, overrides in data["regimes"].items():
+                both = sorted(set(space) & set(overrides))
+                if both:
+                    raise LabError(f"{source}: optimizers.{label}.search tunes {', '.join(both)}, which "
+                                   f"regimes.{regime} sets (the regime is the manipulation under study)")
+    elif search:
+        raise LabError(f"{source}: optimizers.{next(iter(search))}.search needs a [tuning] table "
+                       "(trials, method, validation)")
+    if "cluster" in raw:
+        extra["cluster"] = parse_cluster(raw["cluster"], source)
+    return extra
 
 
 def load_study(path_or_preset: str) -> tuple[Study, str]:

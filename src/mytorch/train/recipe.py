@@ -111,7 +111,10 @@ class RunConfig:
     ``dropout_hidden`` after every hidden ReLU (mlp) or in the residual blocks (mlp-resnet,
     default 0.1). ``lr``/``momentum``/``weight_decay`` None mean the optimizer's own defaults.
     ``threads`` None keeps the process's thread count; ``subset`` N trains on the first N
-    training samples.
+    training samples. ``eps`` None is the optimizer's own (SGD takes none). ``validation`` f holds
+    out a fraction f of the (subset) training set -- a random split drawn from a generator seeded
+    with 0, the same for every run -- and evaluates on it instead of the test set, which such a run
+    never loads: what hyper-parameter tuning selects on.
     """
 
     model: str = "mlp-resnet"
@@ -130,6 +133,8 @@ class RunConfig:
     seed: int = 0
     threads: int | None = None
     subset: int | None = None
+    eps: float | None = None
+    validation: float | None = None
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -161,10 +166,15 @@ class RunConfig:
                 raise RecipeError(f"{name} must be a positive integer (or None); got {getattr(self, name)}")
         if not 0 <= self.seed < 2**63:
             raise RecipeError(f"seed must be an integer in 0..2**63-1; got {self.seed}")
-        for name in ("lr", "momentum", "weight_decay"):
+        for name in ("lr", "momentum", "weight_decay", "eps"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value >= 0):
                 raise RecipeError(f"{name} must be a finite number >= 0; got {value}")
+        if self.eps is not None and not _takes(self.optimizer, "eps"):
+            takes = ", ".join(n for n in OPTIMIZERS if _takes(n, "eps"))
+            raise RecipeError(f"eps applies to {takes}, not to {self.optimizer}")
+        if self.validation is not None and not 0.0 < self.validation < 1.0:
+            raise RecipeError(f"validation must be a fraction in (0, 1); got {self.validation}")
         if self.momentum is not None and not OPTIMIZERS[self.optimizer][1]:
             takes = ", ".join(n for n, spec in OPTIMIZERS.items() if spec[1])
             raise RecipeError(f"momentum applies to {takes}, not to {self.optimizer}")
@@ -226,7 +236,15 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "lr": (int, float, type(None)), "momentum": (int, float, type(None)), "weight_decay": (int, float, type(None)),
     "dropout_input": (int, float), "dropout_hidden": (int, float, type(None)), "dropout_output": (int, float),
     "hidden": (tuple, list, type(None)),
+    "eps": (int, float, type(None)), "validation": (int, float, type(None)),
 }
+
+
+def _takes(optimizer: str, keyword: str) -> bool:
+    """Whether the optimizer's class takes ``keyword`` (eps: every adaptive method, not SGD)."""
+    import inspect
+
+    return keyword in inspect.signature(OPTIMIZERS[optimizer][0].__init__).parameters
 
 
 def _check_type(name: str, value: Any) -> None:
@@ -269,7 +287,7 @@ def build_optimizer(config: RunConfig, params) -> optim.Optimizer:
     """The optimizer the config names, over ``params``, with its lr, momentum and weight decay where given."""
     cls, _, fixed = OPTIMIZERS[config.optimizer]
     kwargs = dict(fixed)
-    for name in ("lr", "momentum", "weight_decay"):
+    for name in ("lr", "momentum", "weight_decay", "eps"):
         if getattr(config, name) is not None:
             kwargs[name] = getattr(config, name)
     try:
@@ -306,6 +324,8 @@ def load_datasets(config: RunConfig, data_dir: str | os.PathLike | None = None, 
     from ..utils.data import Subset
 
     root = None if data_dir is None else os.fspath(data_dir)
+    if config.validation is not None and train:
+        return _validation_split(config, root, download)
     test = _load(config.dataset, root, download, False)
     if not train:
         return None, test
@@ -319,6 +339,26 @@ def load_datasets(config: RunConfig, data_dir: str | os.PathLike | None = None, 
     return train_set, test
 
 
+def _validation_split(config: RunConfig, root: str | None, download: bool) -> tuple[Any, Any]:
+    """(training part, validation part) of the (subset) training set; the test set is not loaded.
+
+    ``random_split`` with a generator seeded with 0: the same split for every run of every optimizer.
+    """
+    from ..random import Generator
+    from ..utils.data import Subset, random_split
+
+    train_set = _load(config.dataset, root, download, True)
+    if config.subset is not None and config.subset < len(train_set):
+        train_set = Subset(train_set, range(config.subset))
+    n = len(train_set)
+    held = int(round(config.validation * n))
+    if held < 1 or held >= n:
+        raise RecipeError(f"validation {config.validation} of {n} training samples leaves "
+                          f"{n - held} to train on and {held} to validate on; both must be at least 1")
+    train_part, held_out = random_split(train_set, [n - held, held], generator=Generator().manual_seed(0))
+    return train_part, held_out
+
+
 def _sample_shape(dataset: Any) -> tuple[int, ...]:
     data = getattr(dataset, "_chw", None)  # the image datasets: no need to convert a sample
     if data is not None:
@@ -330,6 +370,8 @@ def input_size(dataset: Any) -> tuple[int, int]:
     """(features per sample, number of classes) of a dataset."""
     sample = dataset[0][0]
     in_features = int(sample.numel() if hasattr(sample, "numel") else sample.size)
+    while not hasattr(dataset, "classes") and hasattr(dataset, "dataset"):  # a Subset (a validation split)
+        dataset = dataset.dataset
     return in_features, len(getattr(dataset, "classes", range(10)))
 
 
@@ -429,7 +471,9 @@ def run(
     ``resume=True`` continues from ``checkpoint-last`` bit-identically (at the same thread count)
     and refuses a config that differs in a key that changes the computation; a run whose
     checkpoint already holds ``config.epochs`` epochs returns its history, and a run interrupted
-    before its first checkpoint starts again from the beginning. A non-finite loss raises
+    before its first checkpoint starts again from the beginning. With ``config.validation`` the
+    evaluation columns (``test_loss``, ``test_acc``) are measured on the held-out validation split,
+    and the test set is never loaded. A non-finite loss raises
     ``NonFiniteLossError`` (its ``history``: the finished epochs), leaving the last good checkpoint.
     """
     out = Path(out_dir)

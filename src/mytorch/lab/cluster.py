@@ -1,0 +1,123 @@
+"""Job-queue clusters: a study's Dask workers started as batch jobs (Slurm, PBS, SGE, LSF) by dask-jobqueue.
+
+A ``[cluster]`` table in the study file (or the matching ``lab run`` flags, which win) describes one
+job; ``jobs`` of them are submitted, each running ``processes`` Dask worker processes::
+
+    [cluster]
+    queue = "cpu"                  # partition (Slurm) / queue
+    account = "my-project"         # charged account (project on SGE and LSF)
+    cores = 4                      # per job (default: processes x the study's threads)
+    memory = "16GB"                # per job
+    walltime = "04:00:00"
+    processes = 4                  # Dask worker processes per job: each runs one run at a time
+    jobs = 2                       # how many jobs
+    job_extra_directives = ["--exclusive"]
+    local_directory = "/tmp"       # worker scratch space on the compute node
+    interface = "ib0"              # the network the workers reach the scheduler on (optional)
+    job_script_prologue = ["source ~/venv/bin/activate"]
+
+Every worker process declares one ``cell`` resource and every run asks for one, so a worker runs one
+run at a time with its ``cores // processes`` cores (at least the study's threads per run). The
+study directory must be on a filesystem the compute nodes share. dask-jobqueue is imported only here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .study import LabError
+
+KINDS = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster", "lsf": "LSFCluster"}
+
+
+def _positive(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise ValueError("must be a positive integer")
+    return v
+
+
+def _string(v: Any) -> str:
+    if not isinstance(v, str) or not v:
+        raise ValueError("must be a non-empty string")
+    return v
+
+
+def _strings(v: Any) -> list[str]:
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise ValueError("must be a list of strings")
+    return list(v)
+
+
+SCHEMA = {"queue": _string, "account": _string, "cores": _positive, "memory": _string, "walltime": _string,
+          "processes": _positive, "jobs": _positive, "job_extra_directives": _strings, "local_directory": _string,
+          "interface": _string, "job_script_prologue": _strings, "python": _string}
+
+
+def parse_cluster(table: Any, source: str) -> dict:
+    """The ``[cluster]`` table, type-checked (missing keys: dask-jobqueue's or this module's defaults)."""
+    if not isinstance(table, dict):
+        raise LabError(f"{source}: cluster must be a table ([cluster])")
+    out = {}
+    for key, value in table.items():
+        if key not in SCHEMA:
+            raise LabError(f"{source}: unknown key 'cluster.{key}' (allowed: {', '.join(SCHEMA)})")
+        try:
+            out[key] = SCHEMA[key](value)
+        except ValueError as e:
+            raise LabError(f"{source}: cluster.{key} {e}, got {value!r}") from None
+    return out
+
+
+def cluster_options(table: dict | None, flags: dict | None, threads: int) -> dict:
+    """The job's options: the study's ``[cluster]`` table, then the command line's flags (not None)."""
+    options = dict(table or {})
+    options.update({k: v for k, v in (flags or {}).items() if v is not None})
+    try:
+        options = parse_cluster(options, "cluster options")
+    except LabError as e:
+        raise LabError(str(e)) from None
+    options.setdefault("processes", 1)
+    options.setdefault("jobs", 1)
+    options.setdefault("cores", options["processes"] * threads)
+    options.setdefault("memory", f"{4 * options['processes']}GB")
+    options.setdefault("walltime", "01:00:00")
+    if options["cores"] // options["processes"] < threads:
+        raise LabError(f"cluster: {options['cores']} cores per job for {options['processes']} worker process(es) "
+                       f"leave fewer than the {threads} thread(s) each run uses")
+    return options
+
+
+def make_cluster(kind: str, options: dict):
+    """A dask-jobqueue cluster object (its scheduler runs here); nothing is submitted until ``scale``."""
+    if kind not in KINDS:
+        raise LabError(f"--cluster must be one of {', '.join(KINDS)}, got {kind!r}")
+    try:
+        import dask_jobqueue
+    except ImportError:
+        raise LabError("--cluster needs dask-jobqueue: pip install 'mytorch-np[lab]'") from None
+    o = dict(options)
+    kwargs: dict[str, Any] = {
+        "cores": o["cores"], "memory": o["memory"], "processes": o["processes"], "walltime": o["walltime"],
+        "job_name": "mytorch-lab", "worker_extra_args": ["--resources", "cell=1"],
+        "scheduler_options": {"dashboard_address": None},
+    }
+    if "queue" in o:
+        kwargs["queue"] = o["queue"]
+    if "account" in o:
+        kwargs["account" if kind in ("slurm", "pbs") else "project"] = o["account"]
+    for key in ("job_extra_directives", "local_directory", "interface", "job_script_prologue", "python"):
+        if key in o:
+            kwargs[key] = o[key]
+    try:
+        return getattr(dask_jobqueue, KINDS[kind])(**kwargs)
+    except (ValueError, TypeError, OSError) as e:
+        raise LabError(f"--cluster {kind}: {e}") from None
+
+
+def job_script(kind: str, options: dict) -> str:
+    """The batch script one job would run (the scheduler's address in it is this process's, for show)."""
+    cluster = make_cluster(kind, options)
+    try:
+        return cluster.job_script()
+    finally:
+        cluster.close()
