@@ -87,8 +87,9 @@ def cluster_options(table: dict | None, flags: dict | None, threads: int) -> dic
     return options
 
 
-def make_cluster(kind: str, options: dict):
-    """A dask-jobqueue cluster object (its scheduler runs here); nothing is submitted until ``scale``."""
+def make_cluster(kind: str, options: dict, dashboard: bool = True):
+    """A dask-jobqueue cluster object (its scheduler runs here, with its dashboard on port 8787 when free);
+    nothing is submitted until ``scale``."""
     if kind not in KINDS:
         raise LabError(f"--cluster must be one of {', '.join(KINDS)}, got {kind!r}")
     try:
@@ -99,7 +100,7 @@ def make_cluster(kind: str, options: dict):
     kwargs: dict[str, Any] = {
         "cores": o["cores"], "memory": o["memory"], "processes": o["processes"], "walltime": o["walltime"],
         "job_name": "mytorch-lab", "worker_extra_args": ["--resources", "cell=1"],
-        "scheduler_options": {"dashboard_address": None},
+        "scheduler_options": {} if dashboard else {"dashboard": False},
     }
     if "queue" in o:
         kwargs["queue"] = o["queue"]
@@ -116,7 +117,7 @@ def make_cluster(kind: str, options: dict):
 
 def job_script(kind: str, options: dict) -> str:
     """The batch script one job would run (the scheduler's address in it is this process's, for show)."""
-    cluster = make_cluster(kind, options)
+    cluster = make_cluster(kind, options, dashboard=False)
     try:
         return cluster.job_script()
     finally:
