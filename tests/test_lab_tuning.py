@@ -91,7 +91,8 @@ def test_candidates_are_deterministic_in_range_and_a_larger_budget_extends_a_sma
 
 def test_grid_points_and_halving_rungs():
     points = grid_points({"lr": {"log_uniform": [1e-4, 1e-1]}, "momentum": {"choice": [0.0, 0.9]}}, 8)
-    assert [p["lr"] for p in points[::2]] == [1e-4, 1e-3, 1e-2, 1e-1] and [p["momentum"] for p in points[:2]] == [0, 0.9]
+    assert [p["lr"] for p in points[::2]] == [1e-4, 1e-3, 1e-2, 1e-1]
+    assert [p["momentum"] for p in points[:2]] == [0, 0.9]
     assert grid_points({"lr": {"uniform": [0.0, 1.0]}}, 1) == [{"lr": 0.5}]
     with pytest.raises(LabError, match="the choices alone give 3 points, more than trials = 2"):
         grid_points({"momentum": {"choice": [0.0, 0.5, 0.9]}}, 2)
@@ -107,8 +108,9 @@ def finish(root, cell, val_loss, status="done"):
     d = cell.path(root)
     d.mkdir(parents=True, exist_ok=True)
     epochs = cell.config["epochs"] if status == "done" else 1
-    rows = [{"epoch": e, "train_loss": val_loss, "train_acc": 0.5, "test_loss": val_loss, "test_acc": 1 - val_loss / 4,
-             "train_seconds": 2.0, "eval_seconds": 0.5, "lr": cell.config.get("lr", 1e-3)} for e in range(1, epochs + 1)]
+    rows = [{"epoch": e, "train_loss": val_loss, "train_acc": 0.5, "test_loss": val_loss,
+             "test_acc": 1 - val_loss / 4, "train_seconds": 2.0, "eval_seconds": 0.5,
+             "lr": cell.config.get("lr", 1e-3)} for e in range(1, epochs + 1)]
     buf = io.StringIO()
     w = csv.DictWriter(buf, COLUMNS, lineterminator="\n")
     w.writeheader()
@@ -140,8 +142,8 @@ def test_halving_promotes_the_best_and_chooses_among_the_longest_trained(tmp_pat
     g = p.groups[0]
     ranked = sorted(g.cells[0], key=lambda c: (fake_loss(c), c.trial))
     assert [c.trial for c in g.cells[1]] == sorted(c.trial for c in ranked[:2])
-    assert all(c.start_from == f"trials/adam-l2-t{c.trial:02d}-e1" and c.start_epochs == 1 and c.config["epochs"] == 3
-               for c in g.cells[1])
+    assert all(c.start_from == f"trials/adam-l2-t{c.trial:02d}-e1" and c.start_epochs == 1
+               and c.config["epochs"] == 3 for c in g.cells[1])
     sgd = next(g for g in p.groups if g.label == "sgd")
     assert 0 not in [c.trial for c in sgd.cells[1]]  # a diverged trial is not promoted
     for g in p.groups:

@@ -177,7 +177,7 @@ def test_a_killed_tuned_study_reruns_to_the_same_trials_choices_and_numbers(tiny
     out = tmp_path / "study"
     rng = np.random.default_rng(1)
     kills = 0
-    for attempt in range(4):
+    for _ in range(4):
         proc = subprocess.Popen(lab_cmd("run", "tiny.toml", "--out", "study", "--data-dir", small_data, "--workers",
                                         "2", "--no-report", "--tensorboard"), cwd=tmp_path, start_new_session=True,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
