@@ -21,6 +21,7 @@ class ModuleInfo:
     train: bool = True
     targets: Callable | None = field(default=None, repr=False)  # rng, dtype -> list of arrays
     gradcheck: bool = True
+    gradgradcheck: bool = True  # second derivatives (test_autograd_gradgrad.py); needs gradcheck too
     domain: str = "real"
 
     def inputs(self, rng: np.random.Generator, dtype) -> list[np.ndarray]:

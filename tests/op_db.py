@@ -4,7 +4,8 @@ Each row's ``fn(lib, *inputs)`` is written once and run twice -- with ``lib = my
 tensors and ``lib = torch`` on torch tensors -- so the table also checks that the API is
 PyTorch's. ``make(rng, dtype)`` builds the NumPy inputs; every input is differentiable unless its
 index is in ``const``. ``test_ops.py`` turns each row into forward/backward parity tests (float32
-and float64), a float64 gradcheck and dtype checks.
+and float64), a float64 gradcheck and dtype checks; ``test_autograd_gradgrad.py`` into a float64
+gradgradcheck (second derivatives through each op's ``backward_graph``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class OpInfo:
     domain: str = "real"  # real | positive | nonzero | ties | unit
     const: tuple = ()  # indices of inputs that are not differentiable
     gradcheck: bool = True
+    gradgradcheck: bool = True  # second derivatives (test_autograd_gradgrad.py); needs gradcheck too
     dtypes: tuple = (np.float32, np.float64)
     make: Callable | None = field(default=None, repr=False)
 
@@ -191,6 +193,21 @@ OPS: list[OpInfo] = [
     OpInfo("matmul_batch_vec", lambda m, a, b: a @ b, ((2, 3, 4), (4,))),
     OpInfo("bmm", lambda m, a, b: m.bmm(a, b), ((2, 3, 4), (2, 4, 5))),
     OpInfo("bmm_method", lambda m, a, b: a.bmm(b), ((3, 1, 2), (3, 2, 4))),
+    OpInfo("mm", lambda m, a, b: a.mm(b), ((3, 4), (4, 2))),
+    OpInfo("mm_function", lambda m, a, b: m.mm(a, b), ((2, 3), (3, 3))),
+    # ---- norms (the 2-norm is one fused op; the others composed)
+    OpInfo("norm_all", lambda m, a: a.norm()),
+    OpInfo("norm_dim_keepdim", lambda m, a: a.norm(2, dim=1, keepdim=True)),
+    OpInfo("norm_p1", lambda m, a: a.norm(1, dim=0), domain="nonzero"),
+    OpInfo("norm_p3", lambda m, a: m.norm(a, 3), domain="nonzero"),
+    OpInfo("vector_norm_inf", lambda m, a: m.linalg.vector_norm(a, float("inf"), dim=1), domain="nonzero"),
+    OpInfo("vector_norm_dims", lambda m, a: m.linalg.vector_norm(a, dim=(0, 2)), ((2, 3, 4),)),
+    OpInfo("matrix_norm_fro", lambda m, a: m.linalg.matrix_norm(a), ((2, 3, 4),)),
+    OpInfo("matrix_norm_1", lambda m, a: m.linalg.matrix_norm(a, 1), domain="nonzero"),
+    OpInfo("matrix_norm_neg_inf", lambda m, a: m.linalg.matrix_norm(a, -float("inf")), domain="nonzero"),
+    OpInfo("linalg_norm", lambda m, a: m.linalg.norm(a, dim=1)),
+    # a 0-d intermediate whose op saves its output (NumPy hands back a scalar there)
+    OpInfo("sqrt_of_sum", lambda m, a: (a * a).sum().sqrt()),
     # ---- nn.functional activations
     OpInfo("F.relu", lambda m, a: m.nn.functional.relu(a)),
     OpInfo("F.sigmoid", lambda m, a: m.nn.functional.sigmoid(a)),

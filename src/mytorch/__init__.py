@@ -9,7 +9,22 @@
 
 from __future__ import annotations
 
-from . import _dtype, accelerator, autograd, backends, cuda, datasets, io, models, nn, optim, train, transforms, utils
+from . import (
+    _dtype,
+    accelerator,
+    autograd,
+    backends,
+    cuda,
+    datasets,
+    io,
+    linalg,
+    models,
+    nn,
+    optim,
+    train,
+    transforms,
+    utils,
+)
 from ._creation import (
     arange,
     as_tensor,
@@ -78,8 +93,10 @@ from ._functional import (
     meshgrid,
     min,
     minimum,
+    mm,
     mul,
     neg,
+    norm,
     numel,
     permute,
     pow,
@@ -124,5 +141,7 @@ half = float16
 int = int32  # noqa: A001
 long = int64
 short = int16
+
+
 
 __version__ = "0.1.0"

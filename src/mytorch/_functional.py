@@ -478,3 +478,13 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor: 
     ``out[index[i][j]][j] += src[i][j]``, duplicates accumulating.
     """
     return input.scatter_add(dim, index, src)
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:  # noqa: A002
+    """``mytorch.norm(x, p, dim, keepdim)``: the same as ``x.norm(p, dim, keepdim)``."""
+    return input.norm(p, dim, keepdim, dtype)
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
+    """The matrix product of two 2-D tensors: ``input.mm(mat2)``."""
+    return input.mm(mat2)

@@ -8,6 +8,7 @@ differentiable queries (comparisons, argmax, ``item``) work on the array directl
 from __future__ import annotations
 
 import builtins
+import weakref
 from collections import namedtuple
 from typing import Any
 
@@ -28,7 +29,9 @@ class Tensor:
 
     # _vc: the version counter, a one-element list shared by every alias of the same memory (views,
     # detach()); None until an alias, a save for backward or an in-place write needs it.
-    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_vc", "__weakref__")
+    # _hooks: this leaf's hooks (``autograd.hooks.TensorHooks``); unset until a hook is registered
+    # (a non-leaf keeps its hooks on its grad_fn). Only the general backward walk reads it.
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_vc", "_hooks", "__weakref__")
     # NumPy must hand ``ndarray <op> Tensor`` to the Tensor's reflected method.
     __array_ufunc__ = None
     __array_priority__ = 1000
@@ -84,7 +87,16 @@ class Tensor:
     @property
     def grad_fn(self):
         """The graph node (a ``Function``) that made this tensor, or None for a leaf or a tensor made without grad."""
-        return self._grad_fn
+        fn = self._grad_fn
+        if fn is not None and fn._owner is not None:  # one output of a node with several outputs
+            return fn._owner
+        return fn
+
+    @property
+    def output_nr(self) -> builtins.int:
+        """Which output of its ``grad_fn`` this tensor is (0 unless the node has several outputs)."""
+        fn = self._grad_fn
+        return fn._index if fn is not None and fn._owner is not None else 0
 
     @property
     def requires_grad(self) -> bool:
@@ -275,13 +287,51 @@ class Tensor:
         return self
 
     # ------------------------------------------------------------------ autograd
-    def backward(self, gradient: Any = None, retain_graph: builtins.bool | None = None) -> None:
-        """Accumulate d(self)/d(leaf) · gradient into the ``.grad`` of every leaf that requires grad.
+    def backward(self, gradient: Any = None, retain_graph: builtins.bool | None = None,
+                 create_graph: builtins.bool = False, inputs=None) -> None:
+        """Accumulate J_leafᵀ·gradient into the ``.grad`` of every leaf that requires grad (or only of ``inputs``).
 
         ``gradient`` may be omitted only for a one-element tensor (it is then 1). The graph is freed
-        afterwards unless ``retain_graph=True``.
+        afterwards unless ``retain_graph=True`` (which defaults to ``create_graph``). With
+        ``create_graph=True`` the backward pass is recorded, so the ``.grad`` it leaves can be
+        differentiated again.
         """
+        if create_graph or inputs is not None or general_needed(False):
+            autograd_backward([self], [gradient], retain_graph, create_graph, inputs)
+            return
         run_backward([self], seed_gradients([self], [gradient]), builtins.bool(retain_graph))
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` each time the gradient of this tensor is computed; a returned tensor
+        replaces the gradient. Returns a handle whose ``remove()`` takes the hook out again."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        return _hooks.register(self._grad_fn or self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` after a backward pass has added to this leaf's ``.grad``; returns a handle."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        return _hooks.register(self, hook, post=True)
+
+    def retain_grad(self) -> None:
+        """Keep the gradient of this non-leaf tensor in its ``.grad`` (leaves always keep theirs)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None:
+            return
+        state = _hooks.hooks_of(self._grad_fn, create=True)
+        if state.retain is None:
+            state.retain = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> builtins.bool:
+        """True for a non-leaf tensor on which ``retain_grad()`` was called."""
+        fn = self._grad_fn
+        state = None if fn is None else fn._hooks
+        return state is not None and state.retain is not None and state.retain() is self
 
     def detach(self) -> Tensor:
         """The same values outside the graph (shares memory and the version counter)."""
@@ -526,6 +576,29 @@ class Tensor:
         return atan2(self, other)
 
     arctan2 = atan2
+
+    def mm(self, mat2: Tensor) -> Tensor:
+        """The matrix product of two 2-D tensors (no broadcasting; ``matmul`` is the general form)."""
+        if self._data.ndim != 2:
+            raise RuntimeError(f"self must be a matrix (mm), got a {self._data.ndim}-D tensor")
+        if not isinstance(mat2, Tensor) or mat2._data.ndim != 2:
+            raise RuntimeError("mat2 must be a matrix (mm)")
+        if self._data.shape[1] != mat2._data.shape[0]:
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({self._data.shape[0]}x{self._data.shape[1]} and "
+                f"{mat2._data.shape[0]}x{mat2._data.shape[1]})"
+            )
+        return MatMul.apply(self, mat2)
+
+    def norm(self, p="fro", dim=None, keepdim: builtins.bool = False, dtype=None) -> Tensor:
+        """The p-norm of the elements over ``dim`` (all when None); 'fro' is the 2-norm (see ``mytorch.linalg``)."""
+        from . import linalg
+
+        if p == "fro" or p is None:
+            return linalg.vector_norm(self, 2, dim, keepdim, dtype=dtype)
+        if p == "nuc":
+            return linalg.matrix_norm(self, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+        return linalg.vector_norm(self, p, dim, keepdim, dtype=dtype)
 
     def bmm(self, mat2: Tensor) -> Tensor:
         """Batched matrix product of (b, n, m) and (b, m, p) tensors: $C_i = A_i B_i$ for each $i$."""
@@ -1220,13 +1293,15 @@ def _format(t: Tensor) -> str:
     if data.dtype not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_):
         extras.append(f"dtype=mytorch.{data.dtype}")
     if t._grad_fn is not None:
-        extras.append(f"grad_fn={t._grad_fn!r}")
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._requires_grad:
         extras.append("requires_grad=True")
     return prefix + body + "".join(", " + e for e in extras) + ")"
 
 
-from .autograd.engine import run_backward, seed_gradients  # noqa: E402  (the ops import Tensor: import them last)
+from .autograd import hooks as _hooks  # noqa: E402
+from .autograd.engine import backward as autograd_backward  # noqa: E402
+from .autograd.engine import general_needed, run_backward, seed_gradients  # noqa: E402  (the ops import Tensor: import them last)
 from .autograd.grad_mode import _mode  # noqa: E402
 from .ops._util import normalize_dim as _normalize_dim  # noqa: E402
 from .ops._util import reduction_axes  # noqa: E402

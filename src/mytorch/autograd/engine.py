@@ -6,6 +6,11 @@ them from the roots down. Each node receives the sum of the gradients its consum
 its ``backward``, checks every gradient against the shape and dtype of the input it belongs to,
 and passes it on. Leaf tensors collect their gradients and add them to ``.grad`` at the end.
 Unless ``retain_graph`` is set, each node frees what its forward saved as soon as it has run.
+
+This walk moves NumPy arrays and knows nothing of hooks: it is the one every training step takes.
+A backward pass that must record its own graph (``create_graph=True``), run hooks, or check for
+anomalies goes through ``engine_general.run_general`` instead; ``backward`` below decides which,
+with one look at the hook registry and the anomaly flag.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .._backend import ndarray, xp
-from .function import Function
+from . import engine_general
+from .function import Function, OutputGrads, _anomaly
+from .hooks import HOOKED
 
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -56,6 +63,8 @@ def _topological_order(roots: Sequence[Function]) -> list[Function]:
 
 def _checked(node: Function, i: int, grad, shape: tuple, dtype):
     """The gradient for input ``i`` of ``node`` as an array; raise if it does not match that input."""
+    if shape is None and type(grad) is OutputGrads:  # sent to a node with several outputs
+        return grad
     if isinstance(grad, xp.generic):  # a NumPy scalar from a full reduction: same value, as an array
         grad = xp.asarray(grad)
     if type(grad) is not ndarray:
@@ -96,7 +105,7 @@ def run_backward(roots: Sequence, grads: Sequence, retain_graph: bool = False, i
             captured[node] = grad
         if node._released:
             raise RuntimeError(_FREED)
-        for vc, version, index, k in node._saved_versions:
+        for vc, version, index, k, _ in node._saved_versions:
             if vc[0] != version:
                 raise RuntimeError(_modified(node, vc[0], version, index, node.saved_tensors[k]))
         grads_in = node.backward(node, grad)
@@ -140,6 +149,53 @@ def _accumulate(leaf, grad, owned: set) -> None:
         leaf._grad = Tensor._make(grad, False, None)
     else:
         xp.add(leaf._grad._data, grad, out=leaf._grad._data)
+
+
+def general_needed(create_graph: bool) -> bool:
+    """Whether a backward pass must take the general walk: a graph to record, hooks, anomaly mode."""
+    return create_graph or bool(HOOKED) or _anomaly[0]
+
+
+def backward(tensors: Sequence, grad_tensors=None, retain_graph=None, create_graph: bool = False,
+             inputs=None) -> None:
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (or of ``inputs``)."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not inputs:
+            raise RuntimeError("backward: inputs= was given as an empty sequence; pass the tensors to accumulate into")
+        for i, t in enumerate(inputs):
+            if not t.requires_grad:
+                raise RuntimeError(f"backward: input {i} passed in inputs= does not require grad")
+    if not general_needed(create_graph) and inputs is None:
+        run_backward(tensors, seed_gradients(tensors, grad_tensors), bool(retain_graph))
+        return
+    engine_general.run_general(tensors, seed_tensors(tensors, grad_tensors), retain_graph=bool(retain_graph),
+                               create_graph=create_graph, targets=inputs)
+
+
+def seed_tensors(outputs: Sequence, grad_outputs) -> list:
+    """The starting gradients as Tensors; a given gradient keeps its graph (for create_graph)."""
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad can be implicitly created only for scalar outputs; got {len(grad_outputs)} "
+                           f"gradients for {len(outputs)} outputs")
+    seeds = []
+    for k, (o, g) in enumerate(zip(outputs, grad_outputs)):
+        if not o.requires_grad:
+            raise RuntimeError(f"element {k} of tensors does not require grad and does not have a grad_fn")
+        if isinstance(g, Tensor):
+            if g.shape != o.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{k}] has a shape of {g.shape} and output[{k}] "
+                                   f"has a shape of {o.shape}.")
+            seeds.append(g if g._data.dtype == o._data.dtype else g.to(o.dtype))
+        else:
+            seeds.append(Tensor._make(seed_gradients([o], [g])[0], False, None))
+    return seeds
 
 
 def seed_gradients(outputs: Sequence, grad_outputs) -> list:

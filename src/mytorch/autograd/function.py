@@ -29,13 +29,97 @@ Contracts that ``backward`` implementations keep:
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from .._backend import ndarray, xp
 from .grad_mode import _mode
 
 
-class Function:
+class Node:
+    """A node of the backward graph (``grad_fn``), as ``torch.autograd.graph.Node``.
+
+    Every op's ``ctx`` is one; leaves appear in ``next_functions`` as ``AccumulateGrad`` nodes.
+    """
+
+    def name(self) -> str:
+        """The node's name as PyTorch prints it, e.g. ``"MulBackward0"`` or ``"AddmmBackward0"``."""
+        return self._name()
+
+    @classmethod
+    def _name(cls) -> str:
+        return cls.__name__
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((node, output_index), ...)``, one pair per input: the input's node, an ``AccumulateGrad``
+        node for a leaf that requires grad, or ``(None, 0)`` where no gradient flows."""
+        return ()
+
+    @property
+    def metadata(self) -> dict:
+        """A dict the user may fill (PyTorch's ``Node.metadata``)."""
+        md = self.__dict__.get("_metadata")
+        if md is None:
+            md = self._metadata = {}
+        return md
+
+    def __repr__(self) -> str:
+        return f"<{self._name()} object at {id(self):#x}>"
+
+
+class AccumulateGrad(Node):
+    """The node that adds a leaf's gradient to its ``.grad``; ``variable`` is that leaf."""
+
+    def __init__(self, variable) -> None:
+        self._variable = weakref.ref(variable)
+
+    @property
+    def variable(self):
+        """The leaf tensor whose ``.grad`` this node fills."""
+        return self._variable()
+
+
+_ACCUMULATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def accumulate_node(leaf) -> AccumulateGrad:
+    """The (one, cached) ``AccumulateGrad`` node of a leaf tensor."""
+    node = _ACCUMULATE.get(leaf)
+    if node is None:
+        node = _ACCUMULATE[leaf] = AccumulateGrad(leaf)
+    return node
+
+
+def _edge(parent) -> tuple:
+    """One ``next_functions`` entry for a parent as the engine stores it."""
+    if parent is None:
+        return (None, 0)
+    if isinstance(parent, Node):
+        owner = parent.__dict__.get("_owner")  # one output of a node with several: (that node, its index)
+        return (owner, parent._index) if owner is not None else (parent, 0)
+    return (accumulate_node(parent), 0)
+
+
+class OutputGrads:
+    """The gradients of a node with several outputs, gathered from its consumers: {output index: grad}.
+
+    Each output of such a node has its own single-output edge node (``OutputEdge``); what the edges
+    send up is one of these, and ``+`` merges them (adding the gradients of the same output)."""
+
+    __slots__ = ("grads",)
+
+    def __init__(self, grads: dict) -> None:
+        self.grads = grads
+
+    def __add__(self, other: OutputGrads) -> OutputGrads:
+        merged = dict(self.grads)
+        for i, g in other.grads.items():
+            merged[i] = merged[i] + g if i in merged else g
+        return OutputGrads(merged)
+
+
+class Function(Node):
     """Base class of differentiable ops. Instances are the ``ctx`` and the graph node."""
 
     # Graph bookkeeping, set by ``apply`` when a graph is recorded:
@@ -44,9 +128,16 @@ class Function:
     #   _shape, _dtype: the output's shape and dtype (every gradient arriving here is checked)
     #   _released: True once backward has freed what forward saved
     #   _saved_versions: (version counter, version at save time, input index or -1 for the output,
-    #             position in saved_tensors) for each saved array that is (a view of) an input or the
-    #             output; backward refuses to run if a counter moved (an in-place write since forward)
+    #             position in saved_tensors, whether it is that array itself rather than a view) for each
+    #             saved array that is (a view of) an input or the output; backward refuses to run if a
+    #             counter moved (an in-place write since forward), and ``backward_graph`` links the
+    #             saved arrays that are inputs or the output themselves into the graph
     _released = False
+    # Set on the edge nodes of a node with several outputs (``OutputEdge``): that node, and which output.
+    _owner = None
+    _index = 0
+    # Hooks of the tensor this node produced (``Tensor.register_hook`` on a non-leaf): see ``hooks``.
+    _hooks = None
     # PyTorch's name for this op's node (``grad_fn.name()``, and what ``repr(tensor)`` shows); None
     # means ``<ClassName>Backward0``, which already is PyTorch's name for most ops (MulBackward0, ...).
     backward_name: str | None = None
@@ -84,7 +175,10 @@ class Function:
         except ValueError as e:
             raise _shape_error(cls, e, arrays) from None
         if type(out) is not ndarray:  # NumPy reductions return scalars; a Tensor always holds an array
-            out = xp.asarray(out)
+            scalar, out = out, xp.asarray(out)
+            saved = ctx.saved_tensors
+            if saved and any(v is scalar for v in saved):  # a saved output: save the array the Tensor holds
+                ctx.saved_tensors = tuple(out if v is scalar else v for v in saved)
         if not record:
             t = Tensor._make(out, False, None)
             if out.base is not None:  # a view of an input shares its version counter
@@ -98,6 +192,8 @@ class Function:
             _share_version(t, inputs)
         if ctx.saved_tensors:
             ctx._saved_versions = _saved_versions(ctx.saved_tensors, inputs, arrays, t)
+        if _anomaly[0]:
+            _record_trace(ctx)
         return t
 
     def _release(self) -> None:
@@ -107,21 +203,57 @@ class Function:
         self._parents, self._shape, self._dtype = keep
         self._released = True
 
+    def _release_keeping_hooks(self) -> None:
+        """``_release`` for the general walk: a user's hooks, metadata and anomaly trace stay."""
+        d = self.__dict__
+        extra = {k: d[k] for k in _KEPT if k in d}
+        self._release()
+        d.update(extra)
+
     @classmethod
     def _name(cls) -> str:
         return cls.backward_name or f"{cls.__name__}Backward0"
 
-    def name(self) -> str:
-        """The node's name as PyTorch prints it, e.g. ``"MulBackward0"`` or ``"AddmmBackward0"``."""
-        return self._name()
-
     def __repr__(self) -> str:
-        return f"<{self._name()}>"
+        return f"<{self._name()} object at {id(self):#x}>"
 
     @property
     def next_functions(self) -> tuple:
-        """The parent nodes, as ``grad_fn.next_functions`` in PyTorch (leaves appear as tensors)."""
-        return tuple(self.__dict__.get("_parents", ()))
+        """``((node, output_index), ...)`` per input, as ``grad_fn.next_functions`` in PyTorch:
+        a leaf that requires grad appears as its ``AccumulateGrad`` node, a constant as ``(None, 0)``."""
+        return tuple(_edge(p) for p in self.__dict__.get("_parents", ()))
+
+    def graph_input(self, index: int, array):
+        """For ``backward_graph``: forward input ``index`` as a Tensor linked into the graph, given the
+        array forward kept for it outside ``saved_tensors`` (so that it is not version-checked)."""
+        p = self._parents[index]
+        if p is None:
+            return Tensor._make(array, False, None)
+        return p if isinstance(p, Tensor) else Tensor._make(array, True, p)
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` after this node computed its gradients (may return new
+        ``grad_inputs``); returns a handle with ``remove()``."""
+        from .hooks import register_node_hook
+
+        return register_node_hook(self, fn, pre=False)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` before this node runs (may return new ``grad_outputs``); returns a handle."""
+        from .hooks import register_node_hook
+
+        return register_node_hook(self, fn, pre=True)
+
+
+# What ``_release`` keeps besides the graph bookkeeping: a user's hooks, metadata, an anomaly trace.
+_KEPT = ("_hooks", "_node_hooks", "_metadata", "_trace", "_owner", "_index")
+_anomaly = [False]  # set by ``anomaly_mode``: record where each node's forward was called
+
+
+def _record_trace(ctx) -> None:
+    import traceback
+
+    ctx._trace = "".join(traceback.format_stack()[:-2])
 
 
 def _root(a: ndarray):
@@ -162,7 +294,7 @@ def _saved_versions(saved: tuple, inputs: tuple, arrays: list, out) -> list:
             continue
         if vc is None:
             vc = owner._vc = [0]
-        records.append((vc, vc[0], index, k))
+        records.append((vc, vc[0], index, k, owner._data is s))
     return records
 
 

@@ -4,6 +4,10 @@ For every input x_k that requires grad, the numerical Jacobian column for elemen
 central difference  (f(x + ε e_j) − f(x − ε e_j)) / 2ε;  the analytical Jacobian row for output
 element i is one backward pass with the one-hot gradient e_i. They must agree within
 |analytical − numerical| ≤ atol + rtol·|numerical|, elementwise.
+
+``gradgradcheck`` checks second derivatives the same way: it runs ``gradcheck`` on the function
+(x, v) ↦ vᵀ·∂f/∂x, computed with ``create_graph=True``, so the backward of every op's backward
+(its ``backward_graph``) is compared with finite differences of its first derivative.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_exception: bool = True,
+    *,
+    _graph_in_numerical: bool = False,
 ) -> bool:
     """Check the gradients of ``fn`` at ``inputs`` against central finite differences (float64).
 
@@ -42,7 +48,7 @@ def gradcheck(
     """
     from .._tensor import Tensor
     from . import grad as autograd_grad
-    from .grad_mode import _mode, no_grad
+    from .grad_mode import _mode, set_grad_enabled
 
     inputs = _as_tuple(inputs)
     diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
@@ -79,8 +85,9 @@ def gradcheck(
                     analytical[i][row + j] = g._data.ravel()
         row += out_sizes[k]
 
-    # Numerical Jacobian: central differences, one input element at a time.
-    with no_grad():
+    # Numerical Jacobian: central differences, one input element at a time. (Without a graph, unless
+    # fn itself differentiates: gradgradcheck's function calls autograd.grad.)
+    with set_grad_enabled(_graph_in_numerical):
         for i in diff:
             flat = inputs[i]._data.reshape(-1)  # a view: perturbing it perturbs the input
             numerical = xp.zeros((n_out, flat.size))
@@ -106,3 +113,54 @@ def gradcheck(
                     raise GradcheckError(msg)
                 return False
     return True
+
+
+def gradgradcheck(
+    func: Callable,
+    inputs,
+    grad_outputs=None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    gen_non_contig_grad_outputs: bool = False,
+    raise_exception: bool = True,
+    **unused,
+) -> bool:
+    """Check second derivatives of ``func`` at ``inputs`` against finite differences of its first (float64).
+
+    ``grad_outputs`` (the v of vᵀ·∂f/∂x) are drawn at random from mytorch's generator when not
+    given, and are themselves differentiated, as in ``torch.autograd.gradgradcheck``. Other
+    keyword arguments of PyTorch's version (``check_batched_grad``, ``fast_mode``, ...) are accepted
+    and ignored. Returns True, or raises ``GradcheckError`` (False with ``raise_exception=False``).
+    """
+    from .. import randn
+    from .._tensor import Tensor
+    from . import grad as autograd_grad
+
+    inputs = _as_tuple(inputs)
+    diff = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    outputs = _as_tuple(func(*inputs))
+    if grad_outputs is None:
+        grad_outputs = tuple(
+            randn(*o.shape, dtype=o.dtype).requires_grad_() if o.requires_grad and o.is_floating_point() else None
+            for o in outputs
+        )
+    else:
+        grad_outputs = _as_tuple(grad_outputs)
+    keep = [k for k, o in enumerate(outputs) if o.requires_grad]
+    vs = [grad_outputs[k] for k in keep]
+    n_in = len(inputs)
+
+    def first_derivative(*args):
+        xs, v = args[:n_in], args[n_in:]
+        outs = _as_tuple(func(*xs))
+        outs = [outs[k] for k in keep]
+        ds = [t for t in xs if isinstance(t, Tensor) and t.requires_grad]
+        grads = autograd_grad(outs, ds, grad_outputs=list(v), create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    if not diff or not vs:
+        raise ValueError("gradgradcheck: no input or no output requires grad")
+    return gradcheck(first_derivative, (*inputs, *vs), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, _graph_in_numerical=True)

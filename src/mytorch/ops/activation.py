@@ -10,6 +10,7 @@ import math
 
 from .._backend import xp
 from ..autograd.function import Function
+from .elementwise import Where
 from .special import erf
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -35,6 +36,11 @@ class LogSoftmax(Function):
         return grad - xp.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad - out.exp() * grad.sum(ctx.axis, keepdim=True)
+
 class Softmax(Function):
     """out = exp(x − m) / Σ exp(x − m) along ``axis``;  dx = out·(g − Σ g·out)."""
 
@@ -52,6 +58,11 @@ class Softmax(Function):
         return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True))
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return out * (grad - (grad * out).sum(ctx.axis, keepdim=True))
+
 class Erf(Function):
     """out = erf x;  dx = g·(2/√π)·exp(−x²)."""
 
@@ -65,6 +76,11 @@ class Erf(Function):
         (x,) = ctx.saved_tensors
         return grad * (2 / math.sqrt(math.pi)) * xp.exp(-(x * x))
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (2 / math.sqrt(math.pi)) * (-(x * x)).exp()
 
 class Gelu(Function):
     """Exact:  out = x·Φ(x) = ½x(1 + erf(x/√2));  dx = g·(Φ(x) + x·φ(x)), φ(x) = e^(−x²/2)/√(2π).
@@ -93,6 +109,17 @@ class Gelu(Function):
         return grad * (cdf + x * pdf)
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            t = (_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)).tanh()
+            dt = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dt)
+        cdf = 0.5 * (1 + Erf.apply(x * _INV_SQRT_2))
+        pdf = (-0.5 * x * x).exp() * _INV_SQRT_2PI
+        return grad * (cdf + x * pdf)
+
 class LeakyRelu(Function):
     """out = x if x > 0 else s·x;  dx = g if x > 0 else s·g."""
 
@@ -106,6 +133,10 @@ class LeakyRelu(Function):
     def backward(ctx, grad):
         return xp.where(ctx.positive, grad, grad * ctx.slope)
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        return Where.apply(ctx.positive, grad, grad * ctx.slope)
 
 class Silu(Function):
     """out = x·σ(x);  dx = g·σ(x)·(1 + x(1 − σ(x)))."""
@@ -123,6 +154,12 @@ class Silu(Function):
         return grad * (s * (1 + x * (1 - s)))
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        x = ctx.saved_tensors[0]
+        s = x.sigmoid()
+        return grad * (s * (1 + x * (1 - s)))
+
 class Softplus(Function):
     """out = ln(1 + e^(βx))/β, or x where βx > threshold (PyTorch's linear region);
     dx = g·σ(βx) there, g in the linear region."""
@@ -133,12 +170,18 @@ class Softplus(Function):
         linear = bx > threshold
         with xp.errstate(over="ignore"):
             out = xp.where(linear, x, xp.log1p(xp.exp(bx)) / beta)
-        ctx.save_for_backward(bx, linear)
+        ctx.save_for_backward(x, bx, linear)  # x only for backward_graph (a reference, no copy)
+        ctx.beta = beta
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        bx, linear = ctx.saved_tensors
+        _, bx, linear = ctx.saved_tensors
         with xp.errstate(over="ignore", invalid="ignore"):
             z = xp.exp(bx)
             return xp.where(linear, grad, grad * z / (z + 1))
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        x, _, linear = ctx.saved_tensors
+        return Where.apply(linear._data, grad, grad * (x * ctx.beta).sigmoid())

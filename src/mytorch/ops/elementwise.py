@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .._backend import xp
 from ..autograd.function import Function
+from ._graph import const, select, sum_to
 from ._util import masked, unbroadcast
 
 
@@ -31,6 +32,11 @@ class Add(Function):
         return (unbroadcast(grad, *ma) if ma else None, unbroadcast(grad, *mb) if mb else None)
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        ma, mb = ctx.meta
+        return (sum_to(grad, *ma) if ma else None, sum_to(grad, *mb) if mb else None)
+
 class Sub(Function):
     """out = a − b;  da = g,  db = −g."""
 
@@ -44,6 +50,11 @@ class Sub(Function):
         ma, mb = ctx.meta
         return (unbroadcast(grad, *ma) if ma else None, unbroadcast(-grad, *mb) if mb else None)
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        ma, mb = ctx.meta
+        return (sum_to(grad, *ma) if ma else None, sum_to(-grad, *mb) if mb else None)
 
 class Mul(Function):
     """out = a·b;  da = g·b,  db = g·a."""
@@ -61,6 +72,12 @@ class Mul(Function):
         ma, mb = ctx.meta
         return (unbroadcast(grad * b, *ma) if ma else None, unbroadcast(grad * a, *mb) if mb else None)
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        a, b = ctx.saved_tensors
+        ma, mb = ctx.meta
+        return (sum_to(grad * b, *ma) if ma else None, sum_to(grad * a, *mb) if mb else None)
 
 class Div(Function):
     """out = a / b;  da = g / b,  db = −g·(a / b) / b.
@@ -84,6 +101,14 @@ class Div(Function):
         return ga, gb
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        b, a = ctx.saved_tensors
+        ma, mb = ctx.meta
+        ga = sum_to(grad / b, *ma) if ma else None
+        gb = sum_to(-grad * ((a / b) / b), *mb) if mb else None
+        return ga, gb
+
 class Neg(Function):
     """out = −x;  dx = −g."""
 
@@ -95,6 +120,10 @@ class Neg(Function):
     def backward(ctx, grad):
         return -grad
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        return -grad
 
 class Pow(Function):
     """out = aᵇ;  da = g·b·aᵇ⁻¹,  db = g·aᵇ·ln a.
@@ -126,6 +155,23 @@ class Pow(Function):
         return ga, gb
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        ma, mb = ctx.meta
+        ga = gb = None
+        b_raw = b._data if isinstance(b, Tensor) else b
+        a_raw = a._data if isinstance(a, Tensor) else a
+        if ma:
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                ga = grad * (b * a ** (b - 1))
+            ga = sum_to(select(b_raw != 0, ga) if xp.any(b_raw == 0) else ga, *ma)
+        if mb:
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                gb = grad * out * (a.log() if isinstance(a, Tensor) else float(xp.log(a)))
+            gb = sum_to(select(~((a_raw == 0) & (b_raw >= 0)), gb), *mb)
+        return ga, gb
+
 class Exp(Function):
     """out = eˣ;  dx = g·out."""
 
@@ -141,6 +187,11 @@ class Exp(Function):
         return grad * out
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
 class Log(Function):
     """out = ln x;  dx = g / x."""
 
@@ -154,6 +205,11 @@ class Log(Function):
         (x,) = ctx.saved_tensors
         return grad / x
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x
 
 class Sqrt(Function):
     """out = √x;  dx = g / (2·out)."""
@@ -170,6 +226,11 @@ class Sqrt(Function):
         return grad / (2 * out)
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (2 * out)
+
 class Abs(Function):
     """out = |x|;  dx = g·sign(x)  (0 at x = 0, as in PyTorch)."""
 
@@ -183,6 +244,11 @@ class Abs(Function):
         (x,) = ctx.saved_tensors
         return grad * xp.sign(x)
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * const(xp.sign(x._data))
 
 class Tanh(Function):
     """out = tanh x;  dx = g·(1 − out²)."""
@@ -198,6 +264,11 @@ class Tanh(Function):
         (out,) = ctx.saved_tensors
         return grad * (1 - out * out)
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
 
 class Sigmoid(Function):
     """out = 1 / (1 + e⁻ˣ);  dx = g·out·(1 − out).
@@ -219,6 +290,11 @@ class Sigmoid(Function):
         return grad * (out * (1 - out))
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (out * (1 - out))
+
 class Relu(Function):
     """out = max(x, 0);  dx = g where x > 0, else 0 (the subgradient 0 at x = 0)."""
 
@@ -234,6 +310,11 @@ class Relu(Function):
         return masked(grad, out > 0)
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return select(out._data > 0, grad)
+
 class Maximum(Function):
     """out = max(a, b) elementwise;  g goes to the larger input, split in halves on ties."""
 
@@ -247,6 +328,10 @@ class Maximum(Function):
     def backward(ctx, grad):
         return _select_backward(ctx, grad, xp.greater)
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        return _select_backward_graph(ctx, grad, xp.greater)
 
 class Minimum(Function):
     """out = min(a, b) elementwise;  g goes to the smaller input, split in halves on ties."""
@@ -262,6 +347,10 @@ class Minimum(Function):
         return _select_backward(ctx, grad, xp.less)
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        return _select_backward_graph(ctx, grad, xp.less)
+
 def _select_backward(ctx, grad, wins):
     a, b = ctx.saved_tensors
     ma, mb = ctx.meta
@@ -269,6 +358,16 @@ def _select_backward(ctx, grad, wins):
     share = xp.where(tie, grad * 0.5, grad)
     ga = unbroadcast(xp.where(wins(a, b) | tie, share, 0), *ma) if ma else None
     gb = unbroadcast(xp.where(wins(b, a) | tie, share, 0), *mb) if mb else None
+    return ga, gb
+
+
+def _select_backward_graph(ctx, grad, wins):
+    a, b = (t._data for t in ctx.saved_tensors)
+    ma, mb = ctx.meta
+    tie = a == b
+    share = Where.apply(tie, grad * 0.5, grad)
+    ga = sum_to(select(wins(a, b) | tie, share), *ma) if ma else None
+    gb = sum_to(select(wins(b, a) | tie, share), *mb) if mb else None
     return ga, gb
 
 
@@ -297,6 +396,17 @@ class Clamp(Function):
         return masked(grad, inside)
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        x = ctx.saved_tensors[0]._data
+        lo, hi = ctx.bounds
+        inside = xp.ones(x.shape, bool)
+        if lo is not None:
+            inside &= x >= lo
+        if hi is not None:
+            inside &= x <= hi
+        return select(inside, grad)
+
 class Where(Function):
     """out = a where cond else b;  da = g where cond,  db = g where not cond."""
 
@@ -315,6 +425,14 @@ class Where(Function):
         return None, ga, gb
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        _, ma, mb = ctx.meta
+        cond = ctx.cond
+        ga = sum_to(select(cond, grad), *ma) if ma else None
+        gb = sum_to(select(~xp.asarray(cond, bool), grad), *mb) if mb else None
+        return None, ga, gb
+
 class Cast(Function):
     """out = x converted to another float dtype;  dx = g converted back."""
 
@@ -330,6 +448,10 @@ class Cast(Function):
         return grad.astype(ctx.dtype)
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        return Cast.apply(grad, dtype=ctx.dtype)
+
 class Clone(Function):
     """out = a copy of x that owns its memory;  dx = g."""
 
@@ -340,3 +462,10 @@ class Clone(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        return grad
+
+
+from .._tensor import Tensor  # noqa: E402

@@ -1,10 +1,11 @@
-"""Matrix product with NumPy's rules: batch dimensions broadcast, 1-D operands are vectors."""
+"""Matrix product with NumPy's rules (batch dimensions broadcast, 1-D operands are vectors), and the 2-norm."""
 
 from __future__ import annotations
 
 from .._backend import xp
 from ..autograd.function import Function
-from ._util import unbroadcast
+from ._graph import const, select, sum_to, unreduce
+from ._util import expand_reduced, unbroadcast
 
 
 class MatMul(Function):
@@ -48,6 +49,28 @@ class MatMul(Function):
             gb = unbroadcast(gb[..., 0] if len(b_shape) == 1 else gb, b_shape, b_dtype)
         return ga, gb
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        a, b = ctx.saved_tensors
+        a_shape, a_dtype, b_shape, b_dtype = ctx.meta
+        need_a, need_b = ctx.needs_input_grad
+        if len(a_shape) == 1 and len(b_shape) == 1:
+            return (grad * b if need_a else None), (grad * a if need_b else None)
+        if len(a_shape) == 1:
+            grad = grad.unsqueeze(-2)
+        if len(b_shape) == 1:
+            grad = grad.unsqueeze(-1)
+        ga = gb = None
+        if need_a:
+            b2 = b.unsqueeze(1) if b.ndim == 1 else b
+            ga = MatMul.apply(grad, b2.transpose(-1, -2))
+            ga = sum_to(ga.squeeze(-2) if len(a_shape) == 1 else ga, a_shape, a_dtype)
+        if need_b:
+            a2 = a.unsqueeze(0) if a.ndim == 1 else a
+            gb = MatMul.apply(a2.transpose(-1, -2), grad)
+            gb = sum_to(gb.squeeze(-1) if len(b_shape) == 1 else gb, b_shape, b_dtype)
+        return ga, gb
+
 
 def _mismatch(a_shape: tuple, b_shape: tuple) -> str:
     if not a_shape or not b_shape:
@@ -61,3 +84,36 @@ def _mismatch(a_shape: tuple, b_shape: tuple) -> str:
             f"{'second-to-last' if len(b_shape) > 1 else 'only'} dim of the second, {k_b})"
         )
     return f"matmul: batch dimensions of shapes {a_shape} and {b_shape} cannot be broadcast together"
+
+
+class Norm2(Function):
+    """out = ‖x‖₂ = √(Σ x²) over ``axes``;  dx = g·x/out, and 0 where out = 0 (PyTorch's subgradient)."""
+
+    backward_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdims=False):
+        kept = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
+        ctx.save_for_backward(x, kept)
+        ctx.args = axes, keepdims
+        if keepdims:
+            return kept
+        return kept.reshape(()) if axes is None else kept.squeeze(axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, kept = ctx.saved_tensors
+        axes, keepdims = ctx.args
+        g = expand_reduced(grad, axes, keepdims, x.ndim)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            scale = xp.where(kept == 0, 0, g / kept)
+        return (x * scale).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        x = ctx.saved_tensors[0]
+        axes, keepdims = ctx.args
+        norm = Norm2.apply(x, axes=axes, keepdims=True)  # recomputed from x, so that it is differentiated too
+        zero = norm._data == 0
+        safe = norm + const(zero.astype(norm._data.dtype))  # 1 where the norm is 0: no 0/0 anywhere
+        return x * select(~zero, unreduce(grad, axes, keepdims, x.ndim) / safe)

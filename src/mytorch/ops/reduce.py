@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .._backend import xp
 from ..autograd.function import Function
+from ._graph import const, expand, select, unreduce
 from ._util import expand_reduced
 
 
@@ -25,6 +26,11 @@ class Sum(Function):
         return xp.broadcast_to(expand_reduced(grad, axes, keepdims, len(shape)), shape)
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        shape, axes, keepdims = ctx.args
+        return expand(unreduce(grad, axes, keepdims, len(shape)), shape)
+
 class Mean(Function):
     """out = (1/n) Σ x over ``axes``;  dx = g/n broadcast back to x's shape."""
 
@@ -41,6 +47,14 @@ class Mean(Function):
             n *= shape[a]
         return xp.broadcast_to(expand_reduced(grad, axes, keepdims, len(shape)) / max(n, 1), shape)
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        shape, axes, keepdims = ctx.args
+        n = 1
+        for a in range(len(shape)) if axes is None else axes:
+            n *= shape[a]
+        return expand(unreduce(grad, axes, keepdims, len(shape)) / max(n, 1), shape)
 
 class Amax(Function):
     """out = max x over ``axes``;  dx = g shared evenly among the elements equal to the max."""
@@ -62,6 +76,14 @@ class Amax(Function):
         count = hit.sum(axis=axes, keepdims=True).astype(grad.dtype)
         return xp.where(hit, expand_reduced(grad, axes, keepdims, x.ndim) / count, 0)
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        x, out = (t._data for t in ctx.saved_tensors)
+        axes, keepdims = ctx.args
+        hit = x == expand_reduced(out, axes, keepdims, x.ndim)
+        count = hit.sum(axis=axes, keepdims=True).astype(x.dtype)
+        return select(hit, expand(unreduce(grad, axes, keepdims, x.ndim) / const(count), x.shape))
 
 class Amin(Amax):
     """out = min x over ``axes``;  dx = g shared evenly among the elements equal to the min."""
@@ -88,16 +110,22 @@ class LogSumExp(Function):
         e = xp.exp(x - m)
         s = e.sum(axis=axes, keepdims=True)
         out = xp.log(s) + m
-        ctx.save_for_backward(e, s)
-        ctx.axes = axes
+        ctx.save_for_backward(x, e, s)  # x only for backward_graph (a reference, no copy)
+        ctx.axes, ctx.keepdims = axes, keepdims
         return out if keepdims else out.reshape(_drop(out.shape, axes))
 
     @staticmethod
     def backward(ctx, grad):
-        e, s = ctx.saved_tensors
+        _, e, s = ctx.saved_tensors
         g = grad.reshape(s.shape)  # s was kept with keepdims=True
         return g * (e / s)
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        # softmax(x) = exp(x − logsumexp(x)), recomputed from the graph-linked input
+        x = ctx.saved_tensors[0]
+        g = unreduce(grad, ctx.axes, ctx.keepdims, x.ndim)
+        return g * (x - LogSumExp.apply(x, axes=ctx.axes, keepdims=True)).exp()
 
 def _drop(shape: tuple, axes) -> tuple:
     if axes is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from .._backend import xp
 from ..autograd.function import Function
+from ._graph import select
 
 
 def scatter_positions(index, dim: int) -> tuple:
@@ -78,6 +79,29 @@ class Scatter(Function):
             gsrc[_block(index)] = grad[where]
         return gx, gsrc
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        return _scatter_backward_graph(ctx, grad, overwrite=True)
+
+
+def _scatter_backward_graph(ctx, grad, overwrite: bool):
+    from .shape import GetItem, IndexScatter
+
+    where, index, src_shape = ctx.args
+    need_x, need_src = ctx.needs_input_grad
+    gx = gsrc = None
+    if need_x:
+        if overwrite:
+            keep = xp.ones(grad.shape, bool)
+            keep[where] = False
+            gx = select(keep, grad)
+        else:
+            gx = grad
+    if need_src:
+        gsrc = IndexScatter.apply(GetItem.apply(grad, key=where, basic=False), key=_block(index), basic=True,
+                                  shape=src_shape)
+    return gx, gsrc
+
 
 class ScatterAdd(Function):
     """out = x with src added at ``index`` along ``dim`` (repeated indices add up)."""
@@ -99,3 +123,7 @@ class ScatterAdd(Function):
             gsrc = xp.zeros(src_shape, grad.dtype)
             gsrc[_block(index)] = grad[where]
         return (grad if need_x else None), gsrc
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        return _scatter_backward_graph(ctx, grad, overwrite=False)

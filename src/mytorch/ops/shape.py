@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .._backend import xp
 from ..autograd.function import Function
+from ._graph import sum_to
 from ._util import unbroadcast
 
 
@@ -27,6 +28,10 @@ class Reshape(Function):
         return grad.reshape(ctx.shape)
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        return Reshape.apply(grad, shape=ctx.shape)
+
 class Permute(Function):
     """out = x with its axes reordered by ``dims``;  dx = g with the inverse order."""
 
@@ -40,6 +45,10 @@ class Permute(Function):
         return grad.transpose(tuple(xp.argsort(ctx.dims)))
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        return Permute.apply(grad, dims=tuple(int(d) for d in xp.argsort(ctx.dims)))
+
 class Expand(Function):
     """out = x broadcast to ``shape`` (a read-only view);  dx = g summed over broadcast axes."""
 
@@ -52,6 +61,10 @@ class Expand(Function):
     def backward(ctx, grad):
         return unbroadcast(grad, ctx.shape)
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        return sum_to(grad, ctx.shape)
 
 class GetItem(Function):
     """out = x[key];  dx = zeros with g scattered (added) into the selected positions.
@@ -79,6 +92,11 @@ class GetItem(Function):
         return gx
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        shape, dtype, key, basic = ctx.args
+        return IndexScatter.apply(grad, key=key, basic=basic, shape=shape)
+
 class Gather(Function):
     """out[i][j][k] = x[i][index[i][j][k]][k] (for dim = 1);  dx = g added back at ``index``."""
 
@@ -97,6 +115,13 @@ class Gather(Function):
         return gx
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        shape, index, dim = ctx.args
+        where = list(xp.ix_(*[xp.arange(n) for n in index.shape]))
+        where[dim] = index
+        return IndexScatter.apply(grad, key=tuple(where), basic=False, shape=shape)
+
 class Cat(Function):
     """out = the inputs joined along ``dim``;  each input's gradient is its slice of g."""
 
@@ -109,6 +134,40 @@ class Cat(Function):
     @staticmethod
     def backward(ctx, grad):
         return tuple(xp.split(grad, ctx.bounds, axis=ctx.dim))
+
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        dim, ndim = ctx.dim, grad.ndim
+        edges = [0, *(int(b) for b in ctx.bounds), grad.shape[dim]]
+        lead = (slice(None),) * (dim % ndim)
+        return tuple(GetItem.apply(grad, key=lead + (slice(lo, hi),), basic=True) for lo, hi in zip(edges, edges[1:]))
+
+class IndexScatter(Function):
+    """out = zeros(shape) with g added at ``key`` (the backward of indexing, as a differentiable op);
+    dg = (d out)[key]."""
+
+    backward_name = "IndexPutBackward0"
+
+    @staticmethod
+    def forward(ctx, grad, key, basic, shape):
+        ctx.args = key, basic
+        out = xp.zeros(shape, grad.dtype)
+        if basic:
+            out[key] = grad
+        else:
+            xp.add.at(out, key, grad)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        key, _ = ctx.args
+        return grad[key]
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        key, basic = ctx.args
+        return GetItem.apply(grad, key=key, basic=basic)
 
 
 # The same ops under the names PyTorch gives their nodes (``grad_fn``): one subclass per name, no

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .._backend import xp
 from ..autograd.function import Function
+from ._graph import sum_to
 from ._util import unbroadcast
 
 
@@ -25,6 +26,11 @@ class Sin(Function):
         return grad * xp.cos(x)
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * x.cos()
+
 class Cos(Function):
     """out = cos x;  dx = −g·sin x."""
 
@@ -38,6 +44,11 @@ class Cos(Function):
         (x,) = ctx.saved_tensors
         return -grad * xp.sin(x)
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -grad * x.sin()
 
 class Tan(Function):
     """out = tan x;  dx = g·(1 + out²)."""
@@ -54,6 +65,11 @@ class Tan(Function):
         return grad * (1 + out * out)
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 + out * out)
+
 class Sinh(Function):
     """out = sinh x;  dx = g·cosh x."""
 
@@ -67,6 +83,11 @@ class Sinh(Function):
         (x,) = ctx.saved_tensors
         return grad * xp.cosh(x)
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * x.cosh()
 
 class Cosh(Function):
     """out = cosh x;  dx = g·sinh x."""
@@ -82,6 +103,11 @@ class Cosh(Function):
         return grad * xp.sinh(x)
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * x.sinh()
+
 class Asin(Function):
     """out = arcsin x (|x| ≤ 1);  dx = g / √(1 − x²)."""
 
@@ -95,6 +121,11 @@ class Asin(Function):
         (x,) = ctx.saved_tensors
         return grad / xp.sqrt(1 - x * x)
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (1 - x * x).sqrt()
 
 class Acos(Function):
     """out = arccos x (|x| ≤ 1);  dx = −g / √(1 − x²)."""
@@ -110,6 +141,11 @@ class Acos(Function):
         return -grad / xp.sqrt(1 - x * x)
 
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -grad / (1 - x * x).sqrt()
+
 class Atan(Function):
     """out = arctan x;  dx = g / (1 + x²)."""
 
@@ -123,6 +159,11 @@ class Atan(Function):
         (x,) = ctx.saved_tensors
         return grad / (1 + x * x)
 
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (1 + x * x)
 
 class Atan2(Function):
     """out = atan2(a, b), the angle of the point (b, a);  da = g·b / (a² + b²),  db = −g·a / (a² + b²)."""
@@ -139,3 +180,10 @@ class Atan2(Function):
         ma, mb = ctx.meta
         scale = grad / (a * a + b * b)
         return (unbroadcast(scale * b, *ma) if ma else None, unbroadcast(-scale * a, *mb) if mb else None)
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        a, b = ctx.saved_tensors
+        ma, mb = ctx.meta
+        scale = grad / (a * a + b * b)
+        return (sum_to(scale * b, *ma) if ma else None, sum_to(-scale * a, *mb) if mb else None)

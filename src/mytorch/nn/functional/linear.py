@@ -8,6 +8,7 @@ from ..._backend import xp
 from ..._dtype import int64
 from ..._tensor import Tensor
 from ...autograd.function import Function
+from ...ops.linalg import MatMul
 from ...random import _keep_mask
 
 
@@ -40,6 +41,16 @@ class LinearFunction(Function):
         gb = rows.sum(0) if need_b else None
         return gx, gw, gb
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        rows = grad.reshape(-1, grad.shape[-1])
+        gx = MatMul.apply(grad, weight) if need_x else None
+        gw = MatMul.apply(rows.t(), x.reshape(-1, x.shape[-1])) if need_w else None
+        gb = rows.sum(0) if need_b else None
+        return gx, gw, gb
+
 
 class DropoutFunction(Function):
     """y = x·m with the scaled keep-mask m = keep/(1 − p) (0 or 1/(1 − p));  dx = g·m.
@@ -58,6 +69,10 @@ class DropoutFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad * ctx.mask
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        return grad * Tensor._make(ctx.mask, False, None)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002

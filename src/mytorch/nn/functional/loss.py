@@ -12,6 +12,9 @@ import warnings
 from ..._backend import xp
 from ..._tensor import Tensor
 from ...autograd.function import Function
+from ...ops._graph import const as _const
+from ...ops._graph import select
+from ...ops.activation import Softmax
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -76,6 +79,7 @@ class CrossEntropyFunction(Function):
             smooth = -(logp * weight).sum(axis=1) if weight is not None else -logp.sum(axis=1)
             loss = (1 - eps) * loss + (eps / classes) * (smooth * valid)
         ctx.save_for_backward(logp, t, w_t, valid)
+        ctx.x = x  # for backward_graph only; not saved, so an in-place write to x later is allowed (as torch)
         ctx.args = weight, reduction, eps
         ctx.denom = w_t.sum() if reduction == "mean" else None
         return _reduce(loss, reduction, ctx.denom)
@@ -100,6 +104,27 @@ class CrossEntropyFunction(Function):
                 w = weight if weight is not None else 1.0
                 gx -= (eps / classes) * w * scale[:, None]
         return gx
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        x = ctx.graph_input(0, ctx.x)
+        logp, t, w_t, valid = (s._data for s in ctx.saved_tensors)
+        weight, reduction, eps = ctx.args
+        n, classes = logp.shape
+        dt = logp.dtype
+        scale = grad * _const(xp.ones(n, dt))
+        if reduction == "mean":
+            scale = scale / float(ctx.denom) if ctx.denom else scale * float("nan")
+        scale = select(valid, scale).unsqueeze(1)
+        coef = (1 - eps) * w_t
+        if eps:
+            coef = coef + (eps / classes) * (weight.sum() if weight is not None else classes)
+        hit = xp.zeros((n, classes), dt)
+        hit[xp.arange(n), t] = (1 - eps) * w_t
+        if eps:
+            hit += (eps / classes) * (weight if weight is not None else 1.0)
+        q = Softmax.apply(x, axis=1)
+        return q * (_const(coef.astype(dt)[:, None]) * scale) - _const(hit) * scale
 
 
 def cross_entropy(
@@ -251,6 +276,14 @@ class BinaryCrossEntropyFunction(Function):
             gx = gx * weight
         return gx, None, None
 
+    @staticmethod
+    def backward_graph(ctx, grad):
+        x, y, weight = ctx.saved_tensors
+        gx = grad * (x - y) / ((1 - x) * x).clamp(min=1e-12)
+        if weight is not None:
+            gx = gx * weight
+        return gx, None, None
+
 
 def binary_cross_entropy(
     input: Tensor,  # noqa: A002
@@ -300,6 +333,16 @@ class BinaryCrossEntropyWithLogitsFunction(Function):
             gx = sig - y
         else:
             gx = (1 + (pos_weight - 1) * y) * sig - pos_weight * y
+        gx = grad * gx
+        if weight is not None:
+            gx = gx * weight
+        return gx, None, None, None
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        x, y, weight, pos_weight = ctx.saved_tensors
+        sig = x.sigmoid()
+        gx = sig - y if pos_weight is None else (1 + (pos_weight - 1) * y) * sig - pos_weight * y
         gx = grad * gx
         if weight is not None:
             gx = gx * weight

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from ..._backend import ndarray, xp
 from ..._tensor import Tensor
 from ...autograd.function import Function
+from ...ops._graph import sum_to
 from ...ops._util import unbroadcast
 
 
@@ -31,7 +32,9 @@ class Normalize(Function):
         inv_std = 1.0 / xp.sqrt(var + eps)
         xhat = (x - mean if centered is None else centered) * inv_std
         w = None if weight is None else weight.reshape(affine_shape)
-        ctx.save_for_backward(xhat, inv_std, w)
+        # x and weight only for backward_graph (references, no copies); mean and eps likewise
+        ctx.save_for_backward(x, weight, xhat, inv_std, w)
+        ctx.mean, ctx.eps = mean, eps
         ctx.args = axes, batch_stats, affine_shape
         ctx.param_shapes = (None if weight is None else weight.shape, None if bias is None else bias.shape)
         out = xhat if w is None else xhat * w
@@ -39,7 +42,7 @@ class Normalize(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        xhat, inv_std, w = ctx.saved_tensors
+        _, _, xhat, inv_std, w = ctx.saved_tensors
         axes, batch_stats, affine_shape = ctx.args
         w_shape, b_shape = ctx.param_shapes
         need_x, need_w, need_b = ctx.needs_input_grad
@@ -55,6 +58,32 @@ class Normalize(Function):
             gw = unbroadcast(grad * xhat, affine_shape).reshape(w_shape)
         if need_b:
             gb = unbroadcast(grad, affine_shape).reshape(b_shape)
+        return gx, gw, gb
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        x, weight = ctx.saved_tensors[:2]
+        axes, batch_stats, affine_shape = ctx.args
+        w_shape, b_shape = ctx.param_shapes
+        need_x, need_w, need_b = ctx.needs_input_grad
+        if batch_stats:  # x̂ recomputed from x, so that its dependence on x is differentiated too
+            centered = x - x.mean(axes, keepdim=True)
+            r = 1 / ((centered * centered).mean(axes, keepdim=True) + ctx.eps).sqrt()
+            xhat = centered * r
+        else:
+            r = ctx.saved_tensors[3]
+            xhat = (x - Tensor._make(xp.asarray(ctx.mean), False, None)) * r
+        gx = gw = gb = None
+        if need_x:
+            dxhat = grad if weight is None else grad * weight.reshape(affine_shape)
+            if batch_stats:
+                gx = r * (dxhat - dxhat.mean(axes, keepdim=True) - xhat * (dxhat * xhat).mean(axes, keepdim=True))
+            else:
+                gx = dxhat * r
+        if need_w:
+            gw = sum_to(grad * xhat, affine_shape).reshape(w_shape)
+        if need_b:
+            gb = sum_to(grad, affine_shape).reshape(b_shape)
         return gx, gw, gb
 
 
