@@ -233,3 +233,18 @@ def test_backward_graph_computes_what_backward_computes(name, rng):
             if e is None:
                 continue
             np.testing.assert_allclose(g.detach().numpy(), e, rtol=1e-10, atol=1e-12, err_msg=type(node).__name__)
+
+
+_CONV_ROWS = [op for op in __import__("op_db").OPS if op.name.startswith(("F.conv2d", "F.conv1d", "cnn"))]
+
+
+@pytest.mark.parametrize("layout", [0.0, 1e9], ids=["windows", "flat"])
+@pytest.mark.parametrize("op", _CONV_ROWS, ids=lambda op: op.name)
+def test_both_column_layouts_match_torch(op, layout, rng, monkeypatch):
+    """The windows layout (any stride) and the flat layout (stride 1), each forced on every conv row."""
+    from mytorch.ops.conv import _Plan
+    from test_ops import test_gradcheck, test_matches_torch
+
+    monkeypatch.setattr(_Plan, "FLAT_WASTE", layout)
+    test_matches_torch(op, np.float64, rng)
+    test_gradcheck(op, rng)

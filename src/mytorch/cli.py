@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     train = sub.add_parser("train", help="train a model and write metrics, curves and checkpoints")
-    train.add_argument("--model", choices=list(MODELS), default=defaults.model)
+    train.add_argument("--model", choices=list(MODELS), default=defaults.model,
+                       help="an MLP, or a CNN (lenet5, resnet20/32/56) on the images as (N, C, H, W)")
     train.add_argument("--hidden", default=None,
                        help="mlp: comma-separated widths (default 1000,1000); mlp-resnet: hidden_dim (default 100)")
     train.add_argument("--dataset", choices=list(DATASETS), default=defaults.dataset)
@@ -53,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="mlp: dropout after hidden layers; mlp-resnet: the blocks' drop_prob (default 0.1)")
     train.add_argument("--dropout-output", type=float, default=defaults.dropout_output,
                        help="mlp: dropout on the logits")
+    train.add_argument("--augment", action="store_true",
+                       help="random crop (padding 4) + horizontal flip of the training images (CIFAR's standard)")
     train.add_argument("--seed", type=int, default=defaults.seed)
     train.add_argument("--threads", type=_positive_int, default=None,
                        help="BLAS and optimizer threads (default: this machine's CPUs, at most 8)")
@@ -86,6 +89,7 @@ def _config(args: argparse.Namespace):
         optimizer=args.optimizer, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay,
         scheduler=args.scheduler, dropout_input=args.dropout_input, dropout_hidden=args.dropout_hidden,
         dropout_output=args.dropout_output, seed=args.seed, threads=args.threads, subset=args.subset,
+        augment=args.augment,
     )
 
 

@@ -6,8 +6,8 @@
     batch_size = 128
     seeds = [0, 1, 2]
     [model]
-    name = "mlp"
-    hidden = [1000, 1000]
+    name = "mlp"                      # or a CNN: "lenet5", "resnet20" (images stay (N, C, H, W))
+    hidden = [1000, 1000]             # the MLPs only; `augment = true`: random crop + flip (CNNs)
     [optimizers.adam]                 # the table key is the label used in run names and plots
     optimizer = "adam"                # defaults to the label
     lr = 1e-3
@@ -103,7 +103,7 @@ def _bool(v: Any) -> bool:
 TOP_KEYS = {"name": _text, "description": _text, "dataset": _str, "epochs": _int(1), "batch_size": _int(1),
             "seeds": _seeds, "threads": _int(1), "subset": _int(1), "scheduler": _str,
             "tensorboard": _bool, "wandb": _bool}
-MODEL_KEYS = {"name": _str, "hidden": _int_list}
+MODEL_KEYS = {"name": _str, "hidden": _int_list, "augment": _bool}
 OPTIMIZER_KEYS = {"optimizer": _str, "lr": _float, "momentum": _float, "weight_decay": _float, "eps": _float,
                   "search": lambda v: _table(v)}
 REGIME_KEYS = {"weight_decay": _float, "dropout_input": _dropout, "dropout_hidden": _dropout,
@@ -212,6 +212,8 @@ class Study:
             "dataset": d["dataset"], "batch_size": d["batch_size"], "epochs": d["epochs"],
             "scheduler": d["scheduler"], "seed": seed, "threads": d["threads"], "subset": d["subset"],
         }
+        if d["model"].get("augment"):
+            config["augment"] = True
         config.update({k: v for k, v in self.optimizers[label].items() if v is not None})
         config.update(self.regimes[regime])
         return config
@@ -301,7 +303,8 @@ def parse_study(text: str, source: str = "study") -> Study:
         "dataset": top.get("dataset", "fashion-mnist"), "epochs": top.get("epochs", 10),
         "batch_size": top.get("batch_size", 128), "seeds": top.get("seeds", [0]), "threads": top.get("threads", 1),
         "subset": top.get("subset"), "scheduler": top.get("scheduler", "none"),
-        "model": {"name": model.get("name", "mlp"), "hidden": model.get("hidden")},
+        "model": {"name": model.get("name", "mlp"), "hidden": model.get("hidden"),
+                  **({"augment": True} if model.get("augment") else {})},  # CIFAR augmentation (CNNs)
         "optimizers": optimizers, "regimes": entries("regimes", REGIME_KEYS),
     }
     data.update(_extensions(raw, top, checked, data, source))

@@ -54,6 +54,16 @@ def _mlp_resnet(config: RunConfig, in_features: int, num_classes: int) -> nn.Mod
     return models.MLPResNet(in_features, config.hidden[0], num_classes=num_classes, drop_prob=drop)
 
 
+def _lenet5(config: RunConfig, in_features: int, num_classes: int, image: tuple[int, int, int]) -> nn.Module:
+    return models.LeNet5(image[0], num_classes, image_size=image[1])
+
+
+def _cifar_resnet(depth: int) -> Callable[..., nn.Module]:
+    def build(config: RunConfig, in_features: int, num_classes: int, image: tuple[int, int, int]) -> nn.Module:
+        return models.CifarResNet((depth - 2) // 6, num_classes, in_channels=image[0])
+    return build
+
+
 # name -> (factory(config, in_features, num_classes), default hidden widths; None: fixed topology)
 MODELS: dict[str, tuple[Callable[..., nn.Module], tuple[int, ...] | None]] = {
     "mlp0": (lambda c, i, n: models.MLP0(i, n), None),
@@ -61,7 +71,14 @@ MODELS: dict[str, tuple[Callable[..., nn.Module], tuple[int, ...] | None]] = {
     "mlp4": (lambda c, i, n: models.MLP4(i, n), None),
     "mlp": (_mlp, (1000, 1000)),
     "mlp-resnet": (_mlp_resnet, (100,)),
+    "lenet5": (_lenet5, None),
+    "resnet20": (_cifar_resnet(20), None),
+    "resnet32": (_cifar_resnet(32), None),
+    "resnet56": (_cifar_resnet(56), None),
 }
+# The convolutional models: their factories also take the image shape (C, H, W), and their batches
+# stay (N, C, H, W) (the MLPs flatten theirs).
+CNN_MODELS = ("lenet5", "resnet20", "resnet32", "resnet56")
 
 
 # name -> the dataset class's name in mytorch.datasets (imported when a run loads it)
@@ -115,6 +132,9 @@ class RunConfig:
     out a fraction f of the (subset) training set -- a random split drawn from a generator seeded
     with 0, the same for every run -- and evaluates on it instead of the test set, which such a run
     never loads: what hyper-parameter tuning selects on.
+    The convolutional models (``lenet5``, ``resnet20/32/56``) take the images as (N, C, H, W);
+    ``augment`` applies the standard CIFAR augmentation to the training images (a random crop of the
+    image padded by 4 zeros on every side, then a horizontal flip with p = ½).
     """
 
     model: str = "mlp-resnet"
@@ -135,6 +155,7 @@ class RunConfig:
     subset: int | None = None
     eps: float | None = None
     validation: float | None = None
+    augment: bool = False
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -235,7 +256,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "threads": (int, type(None)), "subset": (int, type(None)),
     "lr": (int, float, type(None)), "momentum": (int, float, type(None)), "weight_decay": (int, float, type(None)),
     "dropout_input": (int, float), "dropout_hidden": (int, float, type(None)), "dropout_output": (int, float),
-    "hidden": (tuple, list, type(None)),
+    "hidden": (tuple, list, type(None)), "augment": (bool,),
     "eps": (int, float, type(None)), "validation": (int, float, type(None)),
 }
 
@@ -249,7 +270,7 @@ def _takes(optimizer: str, keyword: str) -> bool:
 
 def _check_type(name: str, value: Any) -> None:
     allowed = _TYPES[name]
-    if isinstance(value, bool) or not isinstance(value, allowed):
+    if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, allowed):
         names = " or ".join("None" if t is type(None) else t.__name__ for t in allowed)
         raise RecipeError(f"{name} must be {names}; got {value!r}")
     if name == "hidden" and value is not None and not all(isinstance(w, int) and not isinstance(w, bool)
@@ -274,13 +295,62 @@ def parameter_count(config: RunConfig, in_features: int, num_classes: int) -> in
     return 0  # the seed-004 MLPs: fixed and small
 
 
-def build_model(config: RunConfig, in_features: int, num_classes: int) -> nn.Module:
-    """The model a config names, sized for the dataset (refusing one too large to hold in memory)."""
+def build_model(config: RunConfig, in_features: int, num_classes: int,
+                image_shape: tuple[int, ...] | None = None) -> nn.Module:
+    """The model a config names, sized for the dataset (refusing one too large to hold in memory).
+
+    A convolutional model needs the images' shape (C, H, W); without ``image_shape`` it is read
+    from ``in_features`` for square images of 1 or 3 channels (784 → (1, 28, 28), 3072 → (3, 32, 32)).
+    """
     n = parameter_count(config, in_features, num_classes)
     if n > _MAX_PARAMETERS:
         raise RecipeError(f"model {config.model} with hidden {list(config.hidden)} on {in_features} inputs would have "
                           f"{n:,} parameters, more than the {_MAX_PARAMETERS:,} allowed")
-    return MODELS[config.model][0](config, in_features, num_classes)
+    factory = MODELS[config.model][0]
+    if config.model not in CNN_MODELS:
+        return factory(config, in_features, num_classes)
+    image = _image_shape(config.model, in_features, image_shape)
+    return factory(config, in_features, num_classes, image)
+
+
+def _image_shape(model: str, in_features: int, image_shape: tuple[int, ...] | None) -> tuple[int, int, int]:
+    if image_shape is None:
+        for c in (1, 3):
+            side = math.isqrt(in_features // c)
+            if c * side * side == in_features:
+                image_shape = (c, side, side)
+                break
+    if image_shape is None or len(image_shape) != 3:
+        raise RecipeError(f"model {model} is a CNN: it needs images of shape (C, H, W), got "
+                          f"{image_shape or f'{in_features} features'}")
+    c, h, w = (int(v) for v in image_shape)
+    if model == "lenet5" and (h != w or h < 28):
+        raise RecipeError(f"model lenet5 needs square images of at least 28x28, got {h}x{w}")
+    if h < 8 or w < 8:
+        raise RecipeError(f"model {model} needs images of at least 8x8, got {h}x{w}")
+    return c, h, w
+
+
+class _Augmented:
+    """A dataset whose images pass through ``transform`` (the cached dataset itself stays unchanged)."""
+
+    def __init__(self, dataset: Any, transform: Callable) -> None:
+        self.dataset = dataset
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int) -> tuple:
+        image, target = self.dataset[index]
+        return self.transform(image), target
+
+
+def cifar_augmentation(image_shape: tuple[int, ...]) -> Callable:
+    """RandomCrop(H×W, padding=4) then RandomHorizontalFlip(): the standard CIFAR training augmentation."""
+    from .. import transforms as T
+
+    return T.Compose([T.RandomCrop(tuple(image_shape[-2:]), padding=4), T.RandomHorizontalFlip()])
 
 
 def build_optimizer(config: RunConfig, params) -> optim.Optimizer:
@@ -336,6 +406,8 @@ def load_datasets(config: RunConfig, data_dir: str | os.PathLike | None = None, 
                           f"images {test_shape} (files from different datasets?)")
     if config.subset is not None and config.subset < len(train_set):
         train_set = Subset(train_set, range(config.subset))
+    if config.augment:
+        train_set = _Augmented(train_set, cifar_augmentation(train_shape))
     return train_set, test
 
 
@@ -356,6 +428,8 @@ def _validation_split(config: RunConfig, root: str | None, download: bool) -> tu
         raise RecipeError(f"validation {config.validation} of {n} training samples leaves "
                           f"{n - held} to train on and {held} to validate on; both must be at least 1")
     train_part, held_out = random_split(train_set, [n - held, held], generator=Generator().manual_seed(0))
+    if config.augment:  # the held-out images are evaluated as they are, like a test set
+        train_part = _Augmented(train_part, cifar_augmentation(_sample_shape(train_set)))
     return train_part, held_out
 
 
@@ -490,7 +564,7 @@ def run(
     train_set, test_set = load_datasets(config, data_dir, download)
     from ..utils.data import DataLoader
 
-    model = build_model(config, *input_size(test_set))
+    model = build_model(config, *input_size(test_set), image_shape=_sample_shape(test_set))
     optimizer = build_optimizer(config, model.parameters())
     train_loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True)
     test_loader = DataLoader(test_set, batch_size=1000)
