@@ -104,7 +104,7 @@ def test_errors_are_torchs(name, call):
         call(torch)
     with pytest.raises(type(theirs.value)) as ours:
         call(mytorch)
-    expected = str(theirs.value).replace("torch.", "").split(" (")[0]
+    expected = str(theirs.value).replace("torch.", "").split(" (")[0].split("{")[0]  # a set's order varies
     assert str(ours.value).startswith(expected[:60]), f"{name}: {ours.value!s} vs torch's {theirs.value!s}"
 
 

@@ -88,7 +88,7 @@ def test_from_dict_refuses_unknown_keys_and_non_objects():
 
 
 def test_registries_build_what_they_name():
-    assert set(MODELS) == {"mlp0", "mlp1", "mlp4", "mlp", "mlp-resnet"}
+    assert set(MODELS) == {"mlp0", "mlp1", "mlp4", "mlp", "mlp-resnet", "lenet5", "resnet20", "resnet32", "resnet56"}
     assert set(DATASETS) == {"fashion-mnist", "mnist", "cifar10"}
     assert set(SCHEDULERS) == {"none", "step", "cosine", "onecycle"}
     for name in OPTIMIZERS:

@@ -29,6 +29,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .._backend import ndarray, xp
 from ..autograd.function import Function
+from . import _buffers
 
 
 def out_size(size: int, k: int, s: int, lo: int, hi: int, d: int) -> int:
@@ -59,9 +60,9 @@ def unfold_cols(xpad: ndarray, kernel: tuple, stride: tuple, dilation: tuple, ou
     """The column matrix (C·kh·kw, N·OH·OW) of an already padded (N, C, Hp, Wp) input: one copy."""
     view = windows(xpad, kernel, stride, dilation, out_hw)
     n, c, kh, kw, oh, ow = view.shape
-    cols = xp.empty((c, kh, kw, n, oh, ow), xpad.dtype)
-    cols[...] = view.transpose(1, 2, 3, 0, 4, 5)
-    return cols.reshape(c * kh * kw, n * oh * ow)
+    cols = _buffers.take((c * kh * kw, n * oh * ow), xpad.dtype)
+    cols.reshape(c, kh, kw, n, oh, ow)[...] = view.transpose(1, 2, 3, 0, 4, 5)
+    return cols
 
 
 def fold_cols(cols: ndarray, n: int, c: int, padded_hw: tuple, kernel: tuple, stride: tuple, dilation: tuple,
@@ -202,7 +203,7 @@ class _Plan:
         if not self.flat:
             return unfold_cols(_pad_zeros(x, *self.padding), self.kernel, self.stride, self.dilation, self.out_hw)
         (top, _), (left, _) = self.padding
-        rows = xp.zeros((self.c, self.positions + self.reach), x.dtype)
+        rows = _buffers.zeros((self.c, self.positions + self.reach), x.dtype)
         rows[:, :self.positions].reshape(self.c, self.n, self.hp, self.wp)[
             :, :, top:top + self.h, left:left + self.w] = x.transpose(1, 0, 2, 3)
         kh, kw = self.kernel
@@ -210,9 +211,11 @@ class _Plan:
         view = as_strided(rows, (self.c, kh, kw, self.positions),
                           (rows.strides[0], self.dilation[0] * self.wp * item, self.dilation[1] * item, item),
                           writeable=False)
-        cols = xp.empty((self.c, kh, kw, self.positions), x.dtype)
-        cols[...] = view
-        return cols.reshape(self.c * kh * kw, self.positions)
+        cols = _buffers.take((self.c * kh * kw, self.positions), x.dtype)
+        cols.reshape(self.c, kh, kw, self.positions)[...] = view
+        del view
+        _buffers.give(rows)
+        return cols
 
     def output(self, out: ndarray, bias: ndarray | None) -> ndarray:
         """(O, P) products → the contiguous (N, O, OH, OW) result (+ bias), in one pass."""
@@ -235,9 +238,9 @@ class _Plan:
         if not self.flat:
             return xp.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(o, -1)
         oh, ow = self.out_hw
-        g = xp.zeros((o, self.n, self.hp, self.wp), grad.dtype)
-        g[:, :, :oh, :ow] = grad.transpose(1, 0, 2, 3)
-        return g.reshape(o, -1)
+        g = _buffers.zeros((o, self.n * self.hp * self.wp), grad.dtype)
+        g.reshape(o, self.n, self.hp, self.wp)[:, :, :oh, :ow] = grad.transpose(1, 0, 2, 3)
+        return g
 
     def fold(self, dcols: ndarray) -> ndarray:
         """col2im: (C·kh·kw, P) → dx (N, C, H, W), each tap's rows added where they were read."""
@@ -248,13 +251,17 @@ class _Plan:
             return _nchw(_crop(full, *self.padding))
         kh, kw = self.kernel
         d4 = dcols.reshape(self.c, kh, kw, self.positions)
-        rows = xp.zeros((self.c, self.positions + self.reach), dcols.dtype)
+        rows = _buffers.zeros((self.c, self.positions + self.reach), dcols.dtype)
         for i in range(kh):
             for j in range(kw):
                 shift = i * self.dilation[0] * self.wp + j * self.dilation[1]
                 rows[:, shift:shift + self.positions] += d4[:, i, j]
+        del d4
         grid = rows[:, :self.positions].reshape(self.c, self.n, self.hp, self.wp)
-        return _nchw(grid[:, :, top:top + self.h, left:left + self.w])
+        gx = _nchw(grid[:, :, top:top + self.h, left:left + self.w])
+        del grid
+        _buffers.give(rows)
+        return gx
 
 
 class Conv2d(Function):
@@ -275,16 +282,18 @@ class Conv2d(Function):
         plan = _Plan(x.shape, (kh, kw), stride, padding, dilation)
         cols = plan.columns(x)
         k = cg * kh * kw
-        if groups == 1:
-            out = weight.reshape(o, k) @ cols
-        else:
-            out = (weight.reshape(groups, o // groups, k) @ cols.reshape(groups, k, -1)).reshape(o, -1)
+        out = _buffers.take((groups, o // groups, plan.positions), cols.dtype)
+        xp.matmul(weight.reshape(groups, o // groups, k), cols.reshape(groups, k, -1), out=out)
         need_x, need_w, _ = ctx.needs_input_grad
         ctx.save_for_backward(x, weight)
-        ctx.cols = cols if need_w else None
+        ctx.cols = _buffers.Lease(cols) if need_w else None  # back to the pool when the node is released
         ctx.plan = plan
         ctx.geometry = (x.shape[2], x.shape[3]), (kh, kw), stride, padding, dilation, groups, plan.out_hw
-        return plan.output(out, bias)
+        result = plan.output(out.reshape(o, -1), bias)
+        _buffers.give(out)
+        if not need_w:
+            del cols
+        return result
 
     @staticmethod
     def backward(ctx, grad):
@@ -294,17 +303,24 @@ class Conv2d(Function):
         need_x, need_w, need_b = ctx.needs_input_grad
         o, cg, kh, kw = weight.shape
         k = cg * kh * kw
-        g = plan.grad_rows(grad).reshape(groups, o // groups, -1)  # (G, O/G, P)
+        rows = plan.grad_rows(grad)
+        g = rows.reshape(groups, o // groups, -1)  # (G, O/G, P)
         gx = gw = gb = None
         if need_b:
             gb = grad.sum((0, 2, 3))
         if need_w:
-            cols = ctx.cols.reshape(groups, k, -1)
+            cols = ctx.cols.array.reshape(groups, k, -1)
             gw = (g @ cols.transpose(0, 2, 1)).reshape(weight.shape)
+            del cols
         if need_x:
             wg = weight.reshape(groups, o // groups, k)
-            dcols = (wg.transpose(0, 2, 1) @ g).reshape(groups * k, -1)
-            gx = plan.fold(dcols)
+            dcols = _buffers.take((groups, k, plan.positions), grad.dtype)
+            xp.matmul(wg.transpose(0, 2, 1), g, out=dcols)
+            gx = plan.fold(dcols.reshape(groups * k, -1))
+            _buffers.give(dcols)
+        del g
+        if plan.flat:
+            _buffers.give(rows)
         return gx, gw, gb
 
     @staticmethod

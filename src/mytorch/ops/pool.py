@@ -73,17 +73,18 @@ class MaxPool2d(Function):
         out_hw, pads = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode)
         geometry = (out_hw, stride, dilation)
         xpad = _padded(x, pads, -xp.inf)
-        out = _tap(xpad, 0, 0, geometry).copy()
+        taps = [_tap(xpad, i, j, geometry) for i in range(kernel[0]) for j in range(kernel[1])]
+        out = taps[0].copy()
+        for v in taps[1:]:
+            xp.maximum(out, v, out=out)  # NaN propagates, as in PyTorch
+        # the winning tap: the first one equal to the maximum (written last, going backwards) ...
         best = xp.zeros(out.shape, xp.uint8)
-        t = 0
-        for i in range(kernel[0]):
-            for j in range(kernel[1]):
-                if t:
-                    v = _tap(xpad, i, j, geometry)
-                    better = (v > out) | (v != v)
-                    xp.copyto(out, v, where=better)
-                    best[better] = t
-                t += 1
+        for t in range(len(taps) - 1, -1, -1):
+            xp.copyto(best, t, where=taps[t] == out)
+        nan = out != out
+        if nan.any():  # ... or, where the maximum is NaN, the last NaN tap (PyTorch's loop lets each NaN win)
+            for t, v in enumerate(taps):
+                xp.copyto(best, t, where=nan & (v != v))
         ctx.geometry = x.shape, kernel, pads, geometry
         ctx.best = best
         ctx.window = kernel, stride, dilation, padding

@@ -89,8 +89,16 @@ class Normalize(Function):
 
 def _mean(a: ndarray, axes: tuple, n: int) -> ndarray:
     """``a.mean(axis=axes, keepdims=True)`` for float32/float64, computed as NumPy does (a sum, then a
-    division by the count) without the Python layers of ``ndarray.mean``: the same bits, ~8 µs less."""
-    total = xp.add.reduce(a, axis=axes, keepdims=True)
+    division by the count) without the Python layers of ``ndarray.mean``: the same bits, ~8 µs less.
+
+    BatchNorm2d's axes (0, 2, 3) of a contiguous (N, C, H, W) array are summed as (N, C, H·W) rows
+    first, then over N: NumPy's reduction over the strided axes all at once was 5x slower.
+    """
+    if a.ndim == 4 and axes == (0, 2, 3) and a.flags.c_contiguous:
+        rows = xp.add.reduce(a.reshape(a.shape[0], a.shape[1], -1), axis=2)
+        total = xp.add.reduce(rows, axis=0).reshape(1, -1, 1, 1)
+    else:
+        total = xp.add.reduce(a, axis=axes, keepdims=True)
     return xp.true_divide(total, n, out=total)
 
 
