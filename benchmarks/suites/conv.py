@@ -164,7 +164,8 @@ def summary(results: list) -> list[str]:
             r = next((r for r in results if r.case == f"{name}: full step" and r.threads == threads), None)
             if r:
                 met = "met" if r.ratio <= limit else "NOT met"
-                lines.append(f"  [{threads} thr] {name}, mytorch/torch: {r.ratio:5.2f}x (target <= {limit:.1f}x: {met})")
+                lines.append(f"  [{threads} thr] {name}, mytorch/torch: {r.ratio:5.2f}x "
+                             f"(target <= {limit:.1f}x: {met})")
     lines.append(f"where mytorch's step time goes (profiled, load {os.getloadavg()[0]:.1f}):")
     root = Path(__file__).resolve().parents[2]
     for threads in sorted({r.threads for r in results}):

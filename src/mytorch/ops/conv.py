@@ -306,8 +306,8 @@ class Conv2d(Function):
         rows = plan.grad_rows(grad)
         g = rows.reshape(groups, o // groups, -1)  # (G, O/G, P)
         gx = gw = gb = None
-        if need_b:
-            gb = grad.sum((0, 2, 3))
+        if need_b:  # summed along the contiguous rows (the flat layout's extra columns are zero)
+            gb = xp.add.reduce(rows, axis=1)
         if need_w:
             cols = ctx.cols.array.reshape(groups, k, -1)
             gw = (g @ cols.transpose(0, 2, 1)).reshape(weight.shape)

@@ -74,15 +74,20 @@ class MaxPool2d(Function):
         geometry = (out_hw, stride, dilation)
         xpad = _padded(x, pads, -xp.inf)
         taps = [_tap(xpad, i, j, geometry) for i in range(kernel[0]) for j in range(kernel[1])]
-        out = taps[0].copy()
-        for v in taps[1:]:
-            xp.maximum(out, v, out=out)  # NaN propagates, as in PyTorch
-        # the winning tap: the first one equal to the maximum (written last, going backwards) ...
-        best = xp.zeros(out.shape, xp.uint8)
-        for t in range(len(taps) - 1, -1, -1):
-            xp.copyto(best, t, where=taps[t] == out)
+        if len(taps) == 4:  # 2x2, the common case: a tournament of pairs (8 passes instead of 15)
+            t0, t1, t2, t3 = taps
+            first, second = xp.maximum(t0, t1), xp.maximum(t2, t3)
+            later = t3 > t2  # the first of two equal values wins
+            out = xp.maximum(first, second)
+            best = xp.where(second > first, later.view(xp.uint8) + xp.uint8(2), (t1 > t0).view(xp.uint8))
+        else:
+            out = taps[0].copy()
+            best = xp.zeros(out.shape, xp.uint8)
+            for t, v in enumerate(taps[1:], 1):
+                xp.copyto(best, t, where=v > out)  # strictly greater: the first maximum wins
+                xp.maximum(out, v, out=out)  # NaN propagates, as in PyTorch
         nan = out != out
-        if nan.any():  # ... or, where the maximum is NaN, the last NaN tap (PyTorch's loop lets each NaN win)
+        if nan.any():  # where the maximum is NaN, PyTorch's loop lets each NaN win: the last NaN tap
             for t, v in enumerate(taps):
                 xp.copyto(best, t, where=nan & (v != v))
         ctx.geometry = x.shape, kernel, pads, geometry
@@ -100,11 +105,19 @@ class MaxPool2d(Function):
         best = ctx.best
         n, c, h, w = shape
         (top, bottom), (left, right) = pads
-        gpad = xp.zeros((n, c, h + top + bottom, w + left + right), grad.dtype)
+        (oh, ow), stride, dilation = geometry
+        disjoint = all(s >= d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
+        covered = disjoint and not (top or bottom or left or right) and stride == kernel and \
+            (oh * stride[0], ow * stride[1]) == (h, w)
+        shape = (n, c, h + top + bottom, w + left + right)
+        gpad = xp.empty(shape, grad.dtype) if covered else xp.zeros(shape, grad.dtype)
         t = 0
         for i in range(kernel[0]):
             for j in range(kernel[1]):
-                _tap(gpad, i, j, geometry)[...] += masked(grad, best == t)
+                if disjoint:  # windows do not overlap: each place gets at most one gradient
+                    _tap(gpad, i, j, geometry)[...] = masked(grad, best == t)
+                else:
+                    _tap(gpad, i, j, geometry)[...] += masked(grad, best == t)
                 t += 1
         return xp.ascontiguousarray(gpad[:, :, top:top + h, left:left + w])
 
