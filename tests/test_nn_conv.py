@@ -204,7 +204,7 @@ def _vision_nodes(out):
         seen.add(id(node))
         if type(node).__module__.split(".")[-1] in ("conv", "pad", "pool"):
             found.append(node)
-        stack.extend(node.next_functions)
+        stack.extend(f[0] if isinstance(f, tuple) else f for f in node.next_functions)  # (node, index) pairs
     return found
 
 
