@@ -14,11 +14,14 @@ import importlib
 import importlib.util
 import inspect
 import logging
+import re
 import sys
+import textwrap
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 log = logging.getLogger("mkdocs.hooks.api")
@@ -218,6 +221,38 @@ def render(page: Page) -> str:
 
 
 _PAGES: list[Page] = []
+
+# ``<!-- source: mytorch.ops.elementwise.Mul -->`` in a page becomes that object's source code, read
+# from the file at build time (a guide that walks through code shows the code as it is today).
+_SOURCE = re.compile(r"^<!-- source: ([\w.]+) -->$", re.M)
+
+
+def _source_block(match: re.Match) -> str:
+    path = match.group(1)
+    module_name, obj = path, None
+    rest: list[str] = []
+    while obj is None:
+        try:
+            obj = importlib.import_module(module_name)
+        except ImportError:
+            if "." not in module_name:
+                raise PluginError(f"source: cannot import any prefix of {path}") from None
+            module_name, _, last = module_name.rpartition(".")
+            rest.insert(0, last)
+    for name in rest:
+        try:
+            obj = getattr(obj, name)
+        except AttributeError:
+            raise PluginError(f"source: {path} does not exist ({name!r} is missing)") from None
+    obj = inspect.unwrap(obj)
+    lines, start = inspect.getsourcelines(obj)
+    where = f"{Path(inspect.getsourcefile(obj)).resolve().relative_to(SRC.parent)}, line {start}"
+    code = textwrap.dedent("".join(lines)).rstrip()
+    return f'```python title="{where}"\n{code}\n```'
+
+
+def on_page_markdown(markdown, page, config, files):
+    return _SOURCE.sub(_source_block, markdown)
 
 
 def on_config(config):

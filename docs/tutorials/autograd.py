@@ -29,8 +29,9 @@ print("df/dy  =", y.grad.item(), " expected", 2.0)
 # ## What was recorded
 #
 # Each result that needs a gradient carries a `grad_fn`: the node of the operation that made it.
-# A node knows its parents (the nodes, or the leaf tensors, its inputs came from). The names are
-# PyTorch's, so a graph printed by mytorch reads like one printed by PyTorch.
+# A node knows its parents, `next_functions`: the nodes its inputs came from, or the leaf tensors
+# themselves. The names are PyTorch's, so a graph printed by mytorch reads like one printed by
+# PyTorch.
 
 # %%
 x = mytorch.tensor(2.0, requires_grad=True)
@@ -39,13 +40,15 @@ f = x * y + x.sin()
 
 
 def show(node, depth=0):
-    print("  " * depth + type(node).__name__ if not isinstance(node, mytorch.Tensor) else "  " * depth + "leaf")
-    for parent in getattr(node, "parents", ()) or ():
+    if isinstance(node, mytorch.Tensor):
+        print("    " * depth + f"leaf tensor {node.item()}")
+        return
+    print("    " * depth + node.name())
+    for parent in node.next_functions:
         if parent is not None:
             show(parent, depth + 1)
 
 
-print(f.grad_fn)
 show(f.grad_fn)
 
 # %% [markdown]

@@ -57,7 +57,7 @@ def lab(*args):
         raise RuntimeError(f"mytorch lab {args[0]} exited with status {proc.returncode}")
 
 
-lab("run", str(work / "study.toml"), "--out", str(out), "--subset", "500", "--workers", "2")
+lab("run", str(work / "study.toml"), "--out", str(out), "--subset", "500")
 
 # %% [markdown]
 # Each run has its own directory (`config.json`, `metrics.csv`, checkpoints, `result.json`);
