@@ -46,6 +46,7 @@ PACKAGES: list[tuple[str, str]] = [
     ("mytorch.io", "image files"),
     ("mytorch.datasets", "MNIST, Fashion-MNIST, CIFAR-10, folders of images"),
     ("mytorch.transforms", "transforms of tensors and images"),
+    ("mytorch.transforms.functional", "the transforms as functions"),
     ("mytorch.models", "the seeds' models"),
     ("mytorch.train", "fit, epochs, checkpoints, metrics"),
     ("mytorch.train.recipe", "RunConfig, the name registries, run"),
