@@ -15,6 +15,7 @@ def is_available() -> bool:
 
 
 def device_count() -> int:
+    """The number of accelerators: 0, mytorch computes on the CPU."""
     return 0
 
 

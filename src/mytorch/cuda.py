@@ -19,6 +19,7 @@ def device_count() -> int:
 
 
 def is_initialized() -> bool:
+    """Whether CUDA has been initialised: always False, mytorch has no CUDA backend."""
     return False
 
 
