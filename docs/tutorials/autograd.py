@@ -29,9 +29,10 @@ print("df/dy  =", y.grad.item(), " expected", 2.0)
 # ## What was recorded
 #
 # Each result that needs a gradient carries a `grad_fn`: the node of the operation that made it.
-# A node knows its parents, `next_functions`: the nodes its inputs came from, or the leaf tensors
-# themselves. The names are PyTorch's, so a graph printed by mytorch reads like one printed by
-# PyTorch.
+# A node knows its parents, `next_functions`: one `(node, output index)` pair per input, where a
+# leaf that requires a gradient is represented by an `AccumulateGrad` node holding the tensor as
+# `variable`. These are PyTorch's names and structure, so a graph printed by mytorch reads like
+# one printed by PyTorch.
 
 # %%
 x = mytorch.tensor(2.0, requires_grad=True)
@@ -40,11 +41,9 @@ f = x * y + x.sin()
 
 
 def show(node, depth=0):
-    if isinstance(node, mytorch.Tensor):
-        print("    " * depth + f"leaf tensor {node.item()}")
-        return
-    print("    " * depth + node.name())
-    for parent in node.next_functions:
+    leaf = getattr(node, "variable", None)
+    print("    " * depth + node.name() + (f"  (the leaf {leaf.item()})" if leaf is not None else ""))
+    for parent, _ in node.next_functions:
         if parent is not None:
             show(parent, depth + 1)
 
