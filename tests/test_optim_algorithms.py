@@ -96,6 +96,14 @@ CASES = [
     Case("RAdam", {}),  # ρ_t ≤ 5 for t ≤ 5, the rectified branch after: 12 steps cover both
     Case("RAdam", {"lr": 0.01, "betas": (0.9, 0.9), "weight_decay": 0.1}),
     Case("RAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True, "maximize": True}),
+    # torch's implementation switches: each selects one of mytorch's two paths (packed or per parameter)
+    Case("SGD", {"lr": 0.1, "momentum": 0.9, "foreach": False, "maximize": True}),
+    Case("SGD", {"lr": 0.1, "momentum": 0.9, "fused": True}),
+    Case("Adam", {"lr": 0.01, "foreach": True, "maximize": True}),
+    Case("AdamW", {"lr": 0.01, "fused": True}),
+    Case("Adagrad", {"lr": 0.1, "foreach": False, "fused": True}),
+    Case("RMSprop", {"lr": 0.01, "momentum": 0.5, "foreach": False, "maximize": True}),
+    Case("NAdam", {"lr": 0.01}, groups=({"foreach": False}, {"foreach": True})),
 ]
 # RMSprop(nesterov=True) has no torch twin: it is checked against Algorithm 8.6 below.
 NESTEROV_CASES = [
@@ -177,14 +185,66 @@ def test_matches_torch(case, dtype):
                 assert np.abs(value._data - reference).max() <= allowed, (i, key)
 
 
+NAMES = ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "NAdam", "RAdam"]
+
+
 def test_defaults_are_torchs():
-    for name in ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "NAdam", "RAdam"]:
+    """The same hyper-parameters, in torch's order (so state_dict()'s groups list them as torch does), same values."""
+    for name in NAMES:
         ours = getattr(optim, name)(mt_params(np.float32)).defaults
         theirs = getattr(torch.optim, name)([torch.nn.Parameter(torch.ones(1))]).defaults
-        extension = {"nesterov"} if name == "RMSprop" else set()
-        assert set(ours) - extension <= set(theirs), name
-        for key in set(ours) - extension:
+        extension = ["nesterov"] if name == "RMSprop" else []
+        assert [k for k in ours if k not in extension] == list(theirs), name
+        for key in theirs:
             assert ours[key] == theirs[key] and type(ours[key]) is type(theirs[key]), (name, key)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_signatures_are_torchs(name):
+    """Every argument at torch's position, of torch's kind (positional or keyword-only), with torch's default;
+    RMSprop's nesterov (a mytorch extension) comes last, keyword-only."""
+    import inspect
+
+    ours = inspect.signature(getattr(optim, name).__init__).parameters
+    theirs = inspect.signature(getattr(torch.optim, name).__init__).parameters
+    extension = ["nesterov"] if name == "RMSprop" else []
+    assert [(p.name, p.kind, p.default) for p in ours.values() if p.name not in extension] == [
+        (p.name, p.kind, p.default) for p in theirs.values()]
+    assert all(ours[k].kind is inspect.Parameter.KEYWORD_ONLY for k in extension)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_flags_that_cannot_apply_are_refused(name):
+    import inspect
+
+    accepted = inspect.signature(getattr(optim, name).__init__).parameters
+    for flag, words in (("differentiable", "outside autograd"), ("capturable", "CUDA graph")):
+        if flag in accepted:
+            with pytest.raises(RuntimeError, match=f"{name}\\({flag}=True\\) is not supported.*{words}"):
+                getattr(optim, name)(mt_params(np.float32), **{flag: True})
+            with pytest.raises(RuntimeError, match=f"{flag}=True"):  # a group's own setting is checked too
+                getattr(optim, name)([{"params": mt_params(np.float32), flag: True}])
+            getattr(optim, name)(mt_params(np.float32), **{flag: False})
+    if "fused" in accepted:
+        with pytest.raises(RuntimeError, match="`fused` and `foreach` cannot be `True` together."):
+            getattr(optim, name)(mt_params(np.float32), fused=True, foreach=True)
+        with pytest.raises(RuntimeError, match="`fused` does not support `differentiable`"):
+            getattr(optim, name)(mt_params(np.float32), fused=True, differentiable=True)
+        with pytest.raises(RuntimeError, match="floating point"):
+            getattr(optim, name)([mytorch.nn.Parameter(mytorch.tensor([1, 2]), requires_grad=False)], fused=True)
+    opt = getattr(optim, name)(mt_params(np.float32))
+    saved = opt.state_dict()
+    saved["param_groups"][0]["differentiable"] = True  # a checkpoint cannot switch it on either
+    with pytest.raises(RuntimeError, match="differentiable=True"):
+        opt.load_state_dict(saved)
+
+
+def test_foreach_false_steps_one_parameter_at_a_time():
+    params = mt_params(np.float32)
+    opt = optim.Adam([{"params": params[:2], "foreach": False}, {"params": params[2:]}])
+    mt_backward(params)
+    opt.step()
+    assert list(opt._packs) == [1]  # only the default group was packed
 
 
 # ---------------------------------------------------------------------- RMSprop + Nesterov

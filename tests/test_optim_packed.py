@@ -56,6 +56,21 @@ def test_packed_step_is_bit_identical_to_one_update_per_parameter(case, limit, d
     _assert_same(_run(case, dtype, 0, monkeypatch), _run(case, dtype, limit, monkeypatch))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", [c for c in CASES if c.groups is None], ids=str)
+def test_foreach_and_fused_give_the_default_steps_bits(case, dtype, monkeypatch):
+    """torch's switches only choose the path: foreach=False (one update per parameter), foreach=True and fused=True
+    (packed) all equal the default step bit for bit."""
+    import inspect
+
+    accepted = inspect.signature(getattr(optim, case.name).__init__).parameters
+    plain = {k: v for k, v in case.kwargs.items() if k not in ("foreach", "fused")}
+    default = _run(type(case)(case.name, plain), dtype, 1 << 16, monkeypatch)
+    for flags in ({"foreach": False}, {"foreach": True}, {"fused": True}):
+        if set(flags) <= set(accepted):
+            _assert_same(default, _run(type(case)(case.name, {**plain, **flags}), dtype, 1 << 16, monkeypatch))
+
+
 def test_small_parameters_are_really_packed(monkeypatch):
     params, opt = _run(CASES[5], np.float32, 1 << 16, monkeypatch, steps=2)  # Adam
     (pack,) = opt._packs.values()

@@ -35,6 +35,10 @@ class Adadelta(Optimizer):
         eps: ε inside the square roots (default 1e-6).
         weight_decay: L2 penalty λ (default 0).
         maximize: maximize the objective (default False).
+        foreach: torch's grouped-kernel switch: None (default) or True take the packed path, False
+            updates one parameter at a time (the same bits either way).
+        capturable: for CUDA graph capture; only False applies on the CPU.
+        differentiable: a step autograd can go through; only False is supported.
     """
 
     def __init__(
@@ -44,14 +48,21 @@ class Adadelta(Optimizer):
         rho: float = 0.9,
         eps: float = 1e-6,
         weight_decay: float = 0,
+        foreach: bool | None = None,
         *,
+        capturable: bool = False,
         maximize: bool = False,
+        differentiable: bool = False,
     ) -> None:
         _check(lr >= 0.0, f"Invalid learning rate: {lr}")
         _check(0.0 <= rho <= 1.0, f"Invalid rho value: {rho}")
         _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
         _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize))
+        defaults = dict(
+            lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize, capturable=capturable,
+            foreach=foreach, differentiable=differentiable,
+        )
+        super().__init__(params, defaults)
 
     def _init_state(self, state: dict[str, Any], p: Tensor, group: dict[str, Any]) -> None:
         state["step"] = _scalar_state(0.0)

@@ -37,6 +37,10 @@ class Adagrad(Optimizer):
         initial_accumulator_value: s₀ (default 0).
         eps: ε added to the denominator (default 1e-10).
         maximize: maximize the objective (default False).
+        foreach: torch's grouped-kernel switch: None (default) or True take the packed path, False
+            updates one parameter at a time (the same bits either way).
+        differentiable: a step autograd can go through; only False is supported.
+        fused: torch's one-kernel switch: True takes the packed path (not with ``foreach=True``).
     """
 
     def __init__(
@@ -47,8 +51,11 @@ class Adagrad(Optimizer):
         weight_decay: float = 0,
         initial_accumulator_value: float = 0,
         eps: float = 1e-10,
+        foreach: bool | None = None,
         *,
         maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         _check(lr >= 0.0, f"Invalid learning rate: {lr}")
         _check(lr_decay >= 0.0, f"Invalid lr_decay value: {lr_decay}")
@@ -59,7 +66,8 @@ class Adagrad(Optimizer):
         _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
         defaults = dict(
             lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-            initial_accumulator_value=initial_accumulator_value, maximize=maximize,
+            initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
+            differentiable=differentiable, fused=fused,
         )
         super().__init__(params, defaults)
         for group in self.param_groups:

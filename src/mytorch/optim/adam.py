@@ -49,6 +49,11 @@ class Adam(Optimizer):
         amsgrad: use the running maximum of v (default False).
         maximize: maximize the objective (default False).
         decoupled_weight_decay: decay θ directly, as AdamW does (default False).
+        foreach: torch's grouped-kernel switch: None (default) or True take the packed path, False
+            updates one parameter at a time (the same bits either way).
+        capturable: for CUDA graph capture; only False applies on the CPU.
+        differentiable: a step autograd can go through; only False is supported.
+        fused: torch's one-kernel switch: True takes the packed path (not with ``foreach=True``).
     """
 
     def __init__(
@@ -60,12 +65,17 @@ class Adam(Optimizer):
         weight_decay: float = 0,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
         _check_adam_family(lr, betas, eps, weight_decay)
         defaults = dict(
             lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
+            foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
@@ -98,7 +108,8 @@ class AdamW(Adam):
     Loshchilov & Hutter, "Decoupled Weight Decay Regularization", ICLR 2019,
     https://arxiv.org/abs/1711.05101.
 
-    ``params``, ``lr``, ``betas``, ``eps``, ``amsgrad`` and ``maximize`` are as in [`Adam`][mytorch.optim.Adam].
+    ``params``, ``lr``, ``betas``, ``eps``, ``amsgrad``, ``maximize``, ``foreach``, ``capturable``, ``differentiable``
+    and ``fused`` are as in [`Adam`][mytorch.optim.Adam].
 
     Args:
         weight_decay: decoupled weight decay λ (default 1e-2).
@@ -114,9 +125,14 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(
-            params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True
+            params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize, capturable=capturable,
+            differentiable=differentiable, fused=fused, decoupled_weight_decay=True,
         )
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:

@@ -50,6 +50,10 @@ class NAdam(Optimizer):
         momentum_decay: ψ of the momentum schedule (default 4e-3).
         decoupled_weight_decay: decay θ directly, as AdamW does (default False).
         maximize: maximize the objective (default False).
+        foreach: torch's grouped-kernel switch: None (default) or True take the packed path, False
+            updates one parameter at a time (the same bits either way).
+        capturable: for CUDA graph capture; only False applies on the CPU.
+        differentiable: a step autograd can go through; only False is supported.
     """
 
     def __init__(
@@ -62,13 +66,17 @@ class NAdam(Optimizer):
         momentum_decay: float = 4e-3,
         decoupled_weight_decay: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
     ) -> None:
         _check_adam_family(lr, betas, eps, weight_decay)
         _check(momentum_decay >= 0.0, f"Invalid momentum_decay value: {momentum_decay}")
         defaults = dict(
             lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
-            decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay, maximize=maximize, foreach=foreach, capturable=capturable,
+            differentiable=differentiable,
         )
         super().__init__(params, defaults)
 

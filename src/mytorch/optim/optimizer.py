@@ -120,6 +120,7 @@ class Optimizer(abc.ABC):
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         if any(id(p) in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
+        _check_implementation_flags(type(self).__name__, param_group)
         self.param_groups.append(param_group)
 
     # ------------------------------------------------------------------ stepping
@@ -145,12 +146,15 @@ class Optimizer(abc.ABC):
                 loss = closure()
         packs = self.__dict__.setdefault("_packs", {})
         for index, group in enumerate(self.param_groups):
+            # foreach=False asks for the one-parameter-at-a-time loop; None (the default), True and fused=True take
+            # the packed path. The arithmetic is elementwise, so both give the same bits.
+            use_packs = group.get("foreach") is not False or bool(group.get("fused"))
             small = []
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:  # §0: no state, no step count, no weight decay
                     continue
-                if packable(p, grad):
+                if use_packs and packable(p, grad):
                     small.append(p)
                 else:
                     self._step_one(p, grad, group)
@@ -239,6 +243,7 @@ class Optimizer(abc.ABC):
                 new["param_names"] = group["param_names"]
             for name, default in self.defaults.items():  # checkpoints from before a new option
                 new.setdefault(name, default)
+            _check_implementation_flags(type(self).__name__, new)
             groups.append(new)
         self.state = state
         self.param_groups = groups
@@ -344,6 +349,36 @@ def _check(ok: bool, message: str) -> None:
     """Hyper-parameter validation, as in torch's constructors: ``ValueError(message)`` unless ``ok``."""
     if not ok:
         raise ValueError(message)
+
+
+def _check_implementation_flags(name: str, group: dict[str, Any]) -> None:
+    """torch's implementation switches, checked for one parameter group.
+
+    ``foreach`` and ``fused`` choose how torch runs the same update (a loop over tensors, grouped
+    kernels, one fused kernel); here True selects the packed path of ``step()`` and
+    ``foreach=False`` the per-parameter loop, which give the same bits. ``capturable`` (CUDA graphs)
+    and ``differentiable`` (a step autograd can go through) cannot apply to an in-place NumPy
+    update, so True is refused with the reason; torch's defaults (False) are accepted.
+    """
+    fused, foreach = group.get("fused"), group.get("foreach")
+    if fused and foreach:
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if fused and group.get("differentiable"):
+        raise RuntimeError("`fused` does not support `differentiable`")
+    if group.get("differentiable"):
+        raise RuntimeError(
+            f"{name}(differentiable=True) is not supported: mytorch's optimizers update the parameters in place "
+            f"outside autograd, so no graph records the step; use differentiable=False (the default)"
+        )
+    if group.get("capturable"):
+        raise RuntimeError(
+            f"{name}(capturable=True) is not supported: it keeps the step counts on an accelerator for CUDA graph "
+            f"capture (torch requires params and state_steps on cuda, xpu, hpu or xla), and mytorch runs on the CPU; "
+            f"use capturable=False (the default)"
+        )
+    if fused and any(p.dtype.kind != "f" for p in group["params"]):
+        raise RuntimeError("`fused=True` requires all the params to be floating point Tensors of supported devices: "
+                           "['cpu'].")
 
 
 def _check_adam_family(lr: float, betas: tuple[float, float], eps: float, weight_decay: float) -> None:

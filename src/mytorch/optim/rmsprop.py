@@ -54,8 +54,13 @@ class RMSprop(Optimizer):
         weight_decay: L2 penalty λ (default 0).
         momentum: momentum μ (default 0).
         centered: normalise by an estimate of the gradient's variance (default False).
-        nesterov: Nesterov momentum instead of heavy-ball (default False; needs μ > 0).
         maximize: maximize the objective (default False).
+        capturable: for CUDA graph capture; only False applies on the CPU.
+        foreach: torch's grouped-kernel switch: None (default) or True take the packed path, False
+            updates one parameter at a time (the same bits either way).
+        differentiable: a step autograd can go through; only False is supported.
+        nesterov: Nesterov momentum instead of heavy-ball (default False; needs μ > 0). Keyword-only: the
+            positions after ``centered`` are torch's.
     """
 
     def __init__(
@@ -67,9 +72,12 @@ class RMSprop(Optimizer):
         weight_decay: float = 0,
         momentum: float = 0,
         centered: bool = False,
-        nesterov: bool = False,
-        *,
+        capturable: bool = False,
+        foreach: bool | None = None,
         maximize: bool = False,
+        differentiable: bool = False,
+        *,
+        nesterov: bool = False,
     ) -> None:
         _check(lr >= 0.0, f"Invalid learning rate: {lr}")
         _check(eps >= 0.0, f"Invalid epsilon value: {eps}")
@@ -79,7 +87,8 @@ class RMSprop(Optimizer):
         _check(not nesterov or momentum > 0, f"Nesterov momentum requires a momentum > 0, got momentum={momentum}")
         defaults = dict(
             lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered, weight_decay=weight_decay,
-            maximize=maximize, nesterov=nesterov,
+            capturable=capturable, foreach=foreach, maximize=maximize, differentiable=differentiable,
+            nesterov=nesterov,
         )
         super().__init__(params, defaults)
 

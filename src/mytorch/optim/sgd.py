@@ -41,6 +41,10 @@ class SGD(Optimizer):
         weight_decay: L2 penalty λ (default 0).
         nesterov: use Nesterov momentum; needs μ > 0 and τ = 0 (default False).
         maximize: maximize the objective instead of minimizing it (default False).
+        foreach: torch's grouped-kernel switch: None (default) or True take the packed path, False
+            updates one parameter at a time (the same bits either way).
+        differentiable: a step autograd can go through; only False is supported.
+        fused: torch's one-kernel switch: True takes the packed path (not with ``foreach=True``).
     """
 
     def __init__(
@@ -53,6 +57,9 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         _check(lr >= 0.0, f"Invalid learning rate: {lr}")
         _check(momentum >= 0.0, f"Invalid momentum value: {momentum}")
@@ -61,7 +68,7 @@ class SGD(Optimizer):
         _check(nesterov_ok, "Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(
             lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
-            maximize=maximize,
+            maximize=maximize, foreach=foreach, differentiable=differentiable, fused=fused,
         )
         super().__init__(params, defaults)
 
