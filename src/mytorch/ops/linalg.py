@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .._backend import xp
+from .._threads import matmul
 from ..autograd.function import Function
 from ._graph import const, select, sum_to, unreduce
 from ._util import expand_reduced, unbroadcast
@@ -22,7 +23,7 @@ class MatMul(Function):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         ctx.meta = a.shape, a.dtype, b.shape, b.dtype
         try:
-            return a @ b
+            return matmul(a, b)
         except ValueError:
             raise RuntimeError(_mismatch(a.shape, b.shape)) from None
 
@@ -41,11 +42,11 @@ class MatMul(Function):
         ga = gb = None
         if ctx.needs_input_grad[0]:
             b2 = b[:, None] if b.ndim == 1 else b
-            ga = grad @ xp.swapaxes(b2, -1, -2)
+            ga = matmul(grad, xp.swapaxes(b2, -1, -2))
             ga = unbroadcast(ga[..., 0, :] if len(a_shape) == 1 else ga, a_shape, a_dtype)
         if ctx.needs_input_grad[1]:
             a2 = a[None, :] if a.ndim == 1 else a
-            gb = xp.swapaxes(a2, -1, -2) @ grad
+            gb = matmul(xp.swapaxes(a2, -1, -2), grad)
             gb = unbroadcast(gb[..., 0] if len(b_shape) == 1 else gb, b_shape, b_dtype)
         return ga, gb
 

@@ -7,6 +7,7 @@ import warnings
 from ..._backend import xp
 from ..._dtype import int64
 from ..._tensor import Tensor
+from ..._threads import matmul
 from ...autograd.function import Function
 from ...ops.linalg import MatMul
 from ...random import _keep_mask
@@ -26,7 +27,7 @@ class LinearFunction(Function):
     def forward(ctx, x, weight, bias):
         need_x, need_w, _ = ctx.needs_input_grad
         ctx.save_for_backward(x if need_w else None, weight if need_x else None)
-        out = x @ weight.T
+        out = matmul(x, weight.T)
         if bias is not None:
             out += bias
         return out
@@ -36,8 +37,8 @@ class LinearFunction(Function):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         rows = grad.reshape(-1, grad.shape[-1])
-        gx = grad @ weight if need_x else None
-        gw = rows.T @ x.reshape(-1, x.shape[-1]) if need_w else None
+        gx = matmul(grad, weight) if need_x else None
+        gw = matmul(rows.T, x.reshape(-1, x.shape[-1])) if need_w else None
         gb = rows.sum(0) if need_b else None
         return gx, gw, gb
 
