@@ -39,6 +39,12 @@ A suite may define ``summary(results)``: lines computed from its results (the ta
 W1 against its floor and against JAX-jit, dropout's overhead), printed after its table.
 
 The ``startup`` suite times ``import`` in fresh interpreters (pairs of one import each).
+
+Clock: ``--clock wall`` (the default) times each side by the wall clock. On a machine shared with
+other work, a process waiting for a core counts as running; ``--clock cpu`` times the CPU seconds
+each process spent instead (all its threads, so spinning BLAS/OpenMP threads count): at 1 thread
+that removes most of the other processes' noise; at more threads it charges each library for the
+cores it kept busy, not for the wall time the user waits.
 """
 
 from __future__ import annotations
@@ -60,6 +66,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 KEEP_BLAS_ENV = False
 IDLE = "native"  # the libraries' own idle-thread policies, with a gap between the sides; or "sleep"
+CLOCK = "time"  # the worker command: "time" (wall clock) or "cpu" (process CPU time)
 GAP_SECONDS = 0.3  # longer than OpenBLAS's default spin (2**28 cycles) and torch's OpenMP spin
 
 
@@ -135,7 +142,7 @@ def compare(suite: str, case: str, libs: tuple[str, str], threads: int, pairs: i
             for side in order:
                 if IDLE == "native":  # let the other side's spinning threads go idle first
                     time.sleep(GAP_SECONDS)
-                pair[side] = workers[side].ask(f"time {n}")
+                pair[side] = workers[side].ask(f"{CLOCK} {n}")
             for side in (0, 1):
                 times[side].append(pair[side])
             ratios.append(pair[0] / pair[1])
@@ -167,11 +174,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--idle", choices=["native", "sleep"], default="native",
                         help="idle BLAS/OpenMP threads: each library's 'native' policy (they spin a while, as on a "
                              "user's machine; the runner pauses 0.3 s before each side), or 'sleep' at once")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="time each side by the wall clock (default) or by its process's CPU time (robust to "
+                             "other processes on a shared machine; see above)")
     parser.add_argument("--keep-blas-env", action="store_true",
                         help=f"keep {' and '.join(BLAS_OVERRIDES)} for the workers (default: drop them)")
     args = parser.parse_args(argv)
-    global KEEP_BLAS_ENV, IDLE
-    KEEP_BLAS_ENV, IDLE = args.keep_blas_env, args.idle
+    global KEEP_BLAS_ENV, IDLE, CLOCK
+    KEEP_BLAS_ENV, IDLE, CLOCK = args.keep_blas_env, args.idle, {"wall": "time", "cpu": "cpu"}[args.clock]
     unknown = [s for s in args.suite if s not in suites]
     if unknown:
         parser.error(f"unknown suite(s) {unknown}; choose from {list(suites)}")
@@ -179,7 +189,8 @@ def main(argv: list[str] | None = None) -> None:
     import numpy
 
     print(f"python {sys.version.split()[0]}, numpy {numpy.__version__}, {cores} core(s); each library in its own "
-          f"process pinned to THREADS cores, float32, median of per-pair ratios; idle threads: {IDLE}")
+          f"process pinned to THREADS cores, float32, median of per-pair ratios; idle threads: {IDLE}; "
+          f"clock: {args.clock}")
     overrides = [f"{v}={os.environ[v]}" for v in BLAS_OVERRIDES if v in os.environ]
     if overrides:
         print(f"environment: {' '.join(overrides)} -- {'kept' if KEEP_BLAS_ENV else 'dropped'} for the workers")

@@ -10,7 +10,8 @@ process while it runs) -- unless IDLE is ``native``: then every pool keeps its l
 policy (OpenBLAS and OpenMP threads spin a while after each call, as on a user's machine) and the
 runner leaves a gap between the two sides instead. The runner talks over stdin/stdout, one line each:
 
-    time N   ->  seconds per call, over N calls
+    time N   ->  seconds per call, over N calls (wall clock)
+    cpu N    ->  CPU seconds of this process (all its threads) per call, over N calls
     rss      ->  this process's peak resident set size, in bytes
     blas     ->  the BLAS libraries loaded, as threadpoolctl reports them (name, kernel, threads)
     quit
@@ -85,12 +86,13 @@ def main(argv: list[str]) -> None:
     print(f"ready {(time.perf_counter() - start) / calls!r}", flush=True)
     for line in sys.stdin:
         command = line.split()
-        if command[0] == "time":
+        if command[0] in ("time", "cpu"):
+            clock = time.perf_counter if command[0] == "time" else time.process_time
             n = int(command[1])
-            t0 = time.perf_counter()
+            t0 = clock()
             for _ in range(n):
                 fn()
-            print(repr((time.perf_counter() - t0) / n), flush=True)
+            print(repr((clock() - t0) / n), flush=True)
         elif command[0] == "blas":
             print(_blas(), flush=True)
         elif command[0] == "rss":

@@ -130,6 +130,27 @@ def test_threads_do_not_change_the_numbers(name, monkeypatch):
     assert np.array_equal(results[0], results[1])
 
 
+@pytest.mark.parametrize("name", ALL)
+def test_a_parameter_of_two_blocks_or_less_is_updated_whole_with_the_same_bits(name, monkeypatch):
+    """Up to 2 x 64 Ki elements (W3's 100x784 weight) the update is one piece; in blocks it gives the same bits."""
+    from mytorch.optim import optimizer
+
+    rng = np.random.default_rng(6)
+    init, grads = rng.standard_normal((100, 784)), [rng.standard_normal((100, 784)) for _ in range(3)]
+    results = []
+    for limit in (optimizer._WHOLE_LIMIT, 0):
+        monkeypatch.setattr(optimizer, "_WHOLE_LIMIT", limit)
+        p = mytorch.nn.Parameter(init.astype(np.float32))
+        opt = getattr(optim, name)([p], lr=0.01)
+        for g in grads:
+            p.grad = mytorch.tensor(g.astype(np.float32))
+            opt.step()
+        results.append((p._data, {k: v._data for k, v in opt.state[p].items()}))
+    (p1, s1), (p2, s2) = results
+    assert np.array_equal(p1, p2) and s1.keys() == s2.keys()
+    assert all(np.array_equal(s1[k], s2[k]) for k in s1)
+
+
 def _step_large_parameter(queue) -> None:
     p = mytorch.nn.Parameter(np.ones(400_000, dtype=np.float32))
     p.grad = mytorch.ones(400_000)

@@ -41,6 +41,10 @@ ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tens
 # 64 Ki elements: with four operands and a scratch buffer a float32 block is about 1.3 MiB, which
 # stays in a 2 MiB L2 cache; smaller blocks pay more Python overhead per NumPy call (measured on W1).
 _BLOCK = 1 << 16
+# A parameter of up to two blocks is updated in one piece: its arrays stay in the last-level cache anyway, and a
+# second block only repeats the dozen NumPy calls (measured on W3's 100x784 weight: one piece ~180 µs a step against
+# ~250-380 µs in blocks of 65 536 + 12 864, on a loaded 2-core machine).
+_WHOLE_LIMIT = 2 * _BLOCK
 
 _SET_ERROR = (
     "optimizer parameters need to be organized in ordered collections, but the ordering of tensors in sets will "
@@ -291,6 +295,9 @@ def _for_blocks(body: Callable[..., None], arrays: list[ndarray | None], scratch
     """
     first = arrays[0]
     if not all(a is None or a.flags.c_contiguous for a in arrays):
+        body(*arrays, *(xp.empty(first.shape, first.dtype) for _ in range(scratch)))
+        return
+    if first.size <= _WHOLE_LIMIT:
         body(*arrays, *(xp.empty(first.shape, first.dtype) for _ in range(scratch)))
         return
     flat = [None if a is None else a.reshape(-1) for a in arrays]

@@ -78,12 +78,13 @@ class DropoutFunction(Function):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """y = x·Wᵀ + b, with W of shape (out_features, in_features)."""
-    in_features = weight.shape[-1]
-    if input.ndim == 0 or input.shape[-1] != in_features:
+    x, w = input._data, weight._data  # the arrays' shapes: no Size objects on this per-layer path
+    in_features = w.shape[-1]
+    if x.ndim == 0 or x.shape[-1] != in_features:
         raise RuntimeError(
-            f"linear: expected input with last dimension {in_features} (in_features), got shape {tuple(input.shape)}"
+            f"linear: expected input with last dimension {in_features} (in_features), got shape {tuple(x.shape)}"
         )
-    if input.dtype != weight.dtype:
+    if x.dtype != w.dtype:
         raise RuntimeError(
             f"linear: input is {input.dtype} but the weight is {weight.dtype}; convert one of them "
             "(e.g. model.double() or x.float())"
