@@ -41,7 +41,7 @@ def _reduce(loss, reduction: str, denom=None):
 def _check_targets(target: xp.ndarray, classes: int, ignore_index: int, fn: str) -> None:
     if target.dtype.kind not in "iu":
         raise RuntimeError(f"{fn}: class-index targets must be an integer tensor, got {target.dtype}")
-    if target.size and 0 <= target.min() and target.max() < classes:  # the usual batch: two reductions
+    if target.size and target.min() >= 0 and target.max() < classes:  # the usual batch: two reductions
         return
     bad = (target != ignore_index) & ((target < 0) | (target >= classes))
     if bad.any():
