@@ -116,7 +116,8 @@ def status_table(out: Path) -> str:
         state, logged = cell_state(d, epochs)
         counts[state] = counts.get(state, 0) + 1
         final = (read_json(d / "result.json") or {}).get("final") or {}
-        shown = {"partial": f"partial at epoch {logged}", "running": f"running (epoch {logged + 1}/{epochs})",
+        in_progress = min(logged + 1, epochs)  # a run past its last epoch is writing its result
+        shown = {"partial": f"partial at epoch {logged}", "running": f"running (epoch {in_progress}/{epochs})",
                  "diverged": f"diverged after epoch {logged}"}.get(state, state)
         seconds += [r.get("train_seconds", 0.0) + r.get("eval_seconds", 0.0)
                     for r in read_rows(d)[cell.start_epochs:]]

@@ -308,9 +308,16 @@ def environment(runs: list[Run], executions: list[dict]) -> list[str]:
              f"Threads per run: {', '.join(map(str, threads)) or '-'}; runs executed on: {', '.join(hosts) or '-'}",
              "Executions: " + ("; ".join(f"{e.get('started')} {e.get('executor')} x{e.get('workers')} workers, "
                                          f"{e.get('threads')} thread(s)/run, {e.get('cores')} cores on {e.get('host')}"
-                                         f" ({e.get('cells')} runs to do)" for e in executions) or "-"),
+                                         f" ({e.get('cells')} runs to do"
+                                         + (f", wall time {_duration(e['wall_seconds'])}" if "wall_seconds" in e
+                                            else "") + ")" for e in executions) or "-"),
              "Versions: " + ", ".join(versions)]
     return lines
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 3600:.2f} h" if seconds >= 3600 else f"{seconds / 60:.1f} min" if seconds >= 60 \
+        else f"{seconds:.0f} s"
 
 
 def write_report(out: str | Path) -> Path:

@@ -192,6 +192,18 @@ def _execute(study: Study, out: Path, counts: dict[str, int], executor: str, wor
         finally:
             if bar is not None:
                 bar.close()
+        _record_wall_time(out, record, time.time() - started)
+
+
+def _record_wall_time(out: Path, record: dict, seconds: float) -> None:
+    """Complete this invocation's line of executions.jsonl with its wall time (a killed one keeps none)."""
+    lines = (out / EXECUTIONS).read_text().splitlines()
+    mine = json.dumps(record)
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i] == mine:
+            lines[i] = json.dumps({**record, "wall_seconds": round(seconds, 1)})
+            break
+    atomic_write(out / EXECUTIONS, ("\n".join(lines) + "\n").encode())
 
 
 def _bar(total_epochs: int, trained: int):
