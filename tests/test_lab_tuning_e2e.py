@@ -129,6 +129,8 @@ def test_halving_trials_continue_bit_identically_and_the_choice_is_on_validation
     root, r = tiny_tuned
     out = root / "study"
     assert "done     " not in r.stdout and "20 done, 0 diverged, 0 failed" in r.stdout  # --quiet: no line per run
+    execution = json.loads((out / "executions.jsonl").read_text().splitlines()[-1])
+    assert execution["wall_seconds"] > 0 and "wall time" in (out / "report" / "report.md").read_text()
     rows = tuning_rows(out)
     assert len(rows) == 8 and sorted({r["epochs"] for r in rows}) == ["1", "2"]
     assert_one_chosen_per_group_the_lowest(rows, [("adam", "l2"), ("sgd", "l2")])
