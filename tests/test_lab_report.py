@@ -119,3 +119,25 @@ def test_status_table_states(tmp_path):
     # 9 + 2 epochs left (1 partial at epoch 1, 1 pending, each of 3); each measured epoch took 2.3 s, 2 workers
     eta = table.splitlines()[-1]
     assert eta.startswith("ETA: about ") and "5 epochs left" in eta and "2 worker(s)" in eta, eta
+
+
+def test_the_report_reads_runs_through_the_results_interface_not_the_runner():
+    """report.py and what it uses never import runner.py (which imports the report to write it): no cycle."""
+    import ast
+    from pathlib import Path
+
+    import mytorch.lab
+
+    folder = Path(mytorch.lab.__file__).parent
+    seen, todo = set(), ["report"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        tree = ast.parse((folder / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+                todo.append(node.module.split(".")[0])
+    assert "results" in seen and "report_tuning" in seen
+    assert "runner" not in seen, sorted(seen)
