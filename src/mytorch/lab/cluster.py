@@ -25,47 +25,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .study import LabError
+from .errors import LabError
+from .tables import parse_cluster
+
+__all__ = ["KINDS", "cluster_options", "job_script", "make_cluster", "parse_cluster"]
 
 KINDS = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster", "lsf": "LSFCluster"}
-
-
-def _positive(v: Any) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-        raise ValueError("must be a positive integer")
-    return v
-
-
-def _string(v: Any) -> str:
-    if not isinstance(v, str) or not v:
-        raise ValueError("must be a non-empty string")
-    return v
-
-
-def _strings(v: Any) -> list[str]:
-    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        raise ValueError("must be a list of strings")
-    return list(v)
-
-
-SCHEMA = {"queue": _string, "account": _string, "cores": _positive, "memory": _string, "walltime": _string,
-          "processes": _positive, "jobs": _positive, "job_extra_directives": _strings, "local_directory": _string,
-          "interface": _string, "job_script_prologue": _strings, "python": _string}
-
-
-def parse_cluster(table: Any, source: str) -> dict:
-    """The ``[cluster]`` table, type-checked (missing keys: dask-jobqueue's or this module's defaults)."""
-    if not isinstance(table, dict):
-        raise LabError(f"{source}: cluster must be a table ([cluster])")
-    out = {}
-    for key, value in table.items():
-        if key not in SCHEMA:
-            raise LabError(f"{source}: unknown key 'cluster.{key}' (allowed: {', '.join(SCHEMA)})")
-        try:
-            out[key] = SCHEMA[key](value)
-        except ValueError as e:
-            raise LabError(f"{source}: cluster.{key} {e}, got {value!r}") from None
-    return out
 
 
 def cluster_options(table: dict | None, flags: dict | None, threads: int) -> dict:

@@ -28,14 +28,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import LabError
+from .tables import parse_cluster, parse_search, parse_tuning
+
+__all__ = ["Cell", "LabError", "Study", "load_study", "parse_study"]
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10: the lab's study files need 3.11's tomllib
     tomllib = None
-
-
-class LabError(ValueError):
-    """Bad study input (file, key, value) or a study directory that does not match: one clear message."""
 
 
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+]*(-[A-Za-z0-9_.+]+)*$")
@@ -248,10 +249,28 @@ class Study:
                 except (RecipeError, TypeError, ValueError) as e:
                     raise LabError(f"{source}: optimizers.{label} under regimes.{regime}: {e}") from None
         if self.tuning:
-            from .tuning import validate_tuning
-
-            validate_tuning(self, source)
+            self._validate_tuning(source)
         return self
+
+    def _validate_tuning(self, source: str) -> None:
+        """Refuse now what would fail in a worker: a searched key an optimizer does not take (tried at the
+        low end of each range, the first choice), a grid whose choices alone exceed the trials."""
+        from mytorch.train.recipe import RecipeError, RunConfig
+
+        for label, space in self.data.get("search", {}).items():
+            if self.tuning["method"] == "grid":
+                points = math.prod(len(spec["choice"]) for spec in space.values() if "choice" in spec)
+                if points > self.tuning["trials"]:
+                    raise LabError(f"{source}: optimizers.{label}.search: grid search: the choices alone give "
+                                   f"{points} points, more than trials = {self.tuning['trials']}")
+            values = {k: next(iter(spec.values()))[0] for k, spec in space.items()}
+            for regime in self.regimes:
+                config = {**self.run_config(label, regime, self.seeds[0]), **values,
+                          "validation": self.tuning["validation"]}
+                try:
+                    RunConfig(**config)
+                except (RecipeError, TypeError, ValueError) as e:
+                    raise LabError(f"{source}: optimizers.{label}.search under regimes.{regime}: {e}") from None
 
     def differences(self, other: Study) -> list[str]:
         """Dotted keys whose values differ (cosmetic keys ignored), each as 'key: saved X, now Y'."""
@@ -316,9 +335,6 @@ def _extensions(raw: dict, top: dict, optimizers: dict, data: dict, source: str)
 
     Only present keys are added, so a study directory saved before these existed compares equal.
     """
-    from .cluster import parse_cluster
-    from .tuning import parse_search, parse_tuning
-
     extra: dict[str, Any] = {k: top[k] for k in ("tensorboard", "wandb") if k in top}
     search = {label: parse_search(e["search"], f"optimizers.{label}.search", source)
               for label, e in optimizers.items() if "search" in e}

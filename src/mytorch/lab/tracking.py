@@ -94,9 +94,9 @@ class _Tracker:
         if "tensorboard" not in self.spec:
             return
         if self.writer is None:
-            from .cell import read_rows
+            from mytorch.train.metrics import read_metrics_csv
 
-            self._open_tensorboard(read_rows(self.out))  # every epoch so far, this one included
+            self._open_tensorboard(read_metrics_csv(self.out / "metrics.csv"))  # every epoch so far, this one too
         else:
             self._scalars(row)
         self.writer.flush()

@@ -42,96 +42,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .study import Cell, LabError, Study
+from .errors import LabError
+from .results import read_run
+from .study import Cell, Study
+from .tables import DEFAULTS, METHODS, METRICS, SPACE_KEYS, parse_search, parse_tuning
 
-SPACE_KEYS = ("lr", "momentum", "eps", "weight_decay")
-METHODS = ("random", "grid", "halving")
-# metric -> (the run's evaluation column, lower is better); a trial evaluates on the validation split.
-METRICS = {"val_loss": ("test_loss", True), "val_acc": ("test_acc", False)}
-DEFAULTS = {"trials": 8, "method": "random", "eta": 3, "min_epochs": 1, "epochs": None, "validation": 0.1,
-            "metric": "val_loss", "seed": 0, "as_set": True}
-
-
-# ---------------------------------------------------------------------- the study file's tables
-def _count(minimum: int):
-    def check(v: Any) -> int:
-        if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-            raise ValueError(f"must be an integer >= {minimum}")
-        return v
-    return check
-
-
-def _one_of(options: tuple[str, ...]):
-    def check(v: Any) -> str:
-        if v not in options:
-            raise ValueError(f"must be one of {', '.join(options)}")
-        return v
-    return check
-
-
-def _fraction(v: Any) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < 1:
-        raise ValueError("must be a fraction in (0, 1)")
-    return float(v)
-
-
-def _flag(v: Any) -> bool:
-    if not isinstance(v, bool):
-        raise ValueError("must be true or false")
-    return v
-
-
-_TUNING_SCHEMA = {"trials": _count(1), "method": _one_of(METHODS), "eta": _count(2), "min_epochs": _count(1),
-                  "epochs": _count(1), "validation": _fraction, "metric": _one_of(tuple(METRICS)),
-                  "seed": _count(0), "as_set": _flag}
-
-
-def parse_tuning(table: Any, source: str) -> dict:
-    """The ``[tuning]`` table, type-checked, with every default filled in."""
-    if not isinstance(table, dict):
-        raise LabError(f"{source}: tuning must be a table ([tuning])")
-    out = dict(DEFAULTS)
-    for key, value in table.items():
-        if key not in _TUNING_SCHEMA:
-            raise LabError(f"{source}: unknown key 'tuning.{key}' (allowed: {', '.join(_TUNING_SCHEMA)})")
-        try:
-            out[key] = _TUNING_SCHEMA[key](value)
-        except ValueError as e:
-            raise LabError(f"{source}: tuning.{key} {e}, got {value!r}") from None
-    return out
-
-
-def _number(v: Any) -> bool:
-    return not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v) and v >= 0
-
-
-def parse_search(table: Any, where: str, source: str) -> dict:
-    """A search space: ``{key: {"log_uniform" | "uniform": [a, b]} | {"choice": [v, ...]}}``, checked."""
-    if not isinstance(table, dict) or not table:
-        raise LabError(f"{source}: {where} must be a table naming at least one of {', '.join(SPACE_KEYS)}")
-    out = {}
-    for key, spec in table.items():
-        path = f"{where}.{key}"
-        if key not in SPACE_KEYS:
-            raise LabError(f"{source}: unknown key {path!r} (searchable: {', '.join(SPACE_KEYS)})")
-        if not isinstance(spec, dict) or len(spec) != 1:
-            raise LabError(f"{source}: {path} must be one of {{ log_uniform = [a, b] }}, {{ uniform = [a, b] }}, "
-                           f"{{ choice = [v, ...] }}; got {spec!r}")
-        (kind, values), = spec.items()
-        if kind in ("log_uniform", "uniform"):
-            ok = isinstance(values, list) and len(values) == 2 and all(_number(v) for v in values) \
-                and values[0] < values[1] and (kind == "uniform" or values[0] > 0)
-            if not ok:
-                low = "0 < a < b" if kind == "log_uniform" else "0 <= a < b"
-                raise LabError(f"{source}: {path}.{kind} must be [a, b] with {low}; got {values!r}")
-        elif kind == "choice":
-            if not isinstance(values, list) or not values or not all(_number(v) for v in values):
-                raise LabError(f"{source}: {path}.choice must be a non-empty list of finite numbers >= 0; "
-                               f"got {values!r}")
-        else:
-            raise LabError(f"{source}: {path}: unknown distribution {kind!r} (log_uniform, uniform, choice)")
-        out[key] = {kind: [float(v) for v in values]}
-    return out
+# The tables' schemas live in tables.py (study.py parses with them); re-exported here.
+__all__ = ["DEFAULTS", "METHODS", "METRICS", "SPACE_KEYS", "Group", "Plan", "candidates", "grid_points", "metric_of",
+           "parse_search", "parse_tuning", "plan", "rungs", "trial_config", "trial_epochs"]
 
 
 # ---------------------------------------------------------------------- the candidates
@@ -221,20 +139,6 @@ def trial_config(study: Study, label: str, regime: str, values: dict, epochs: in
     return {**config, **values, "epochs": epochs, "validation": study.tuning["validation"]}
 
 
-def validate_tuning(study: Study, source: str) -> None:
-    """Refuse now what would fail in a worker: a searched key an optimizer does not take, a bad grid."""
-    from mytorch.train.recipe import RecipeError, RunConfig
-
-    for label in study.optimizers:
-        points = candidates(study, label)
-        for regime in study.regimes:
-            for values in points[:1]:
-                try:
-                    RunConfig(**trial_config(study, label, regime, values, 1))
-                except (RecipeError, TypeError, ValueError) as e:
-                    raise LabError(f"{source}: optimizers.{label}.search under regimes.{regime}: {e}") from None
-
-
 # ---------------------------------------------------------------------- the plan, from what is on disk
 @dataclass
 class Group:
@@ -263,8 +167,6 @@ class Plan:
 
 def metric_of(out: Path, cell: Cell, metric: str) -> float:
     """A finished trial's metric for ranking (diverged: the worst); nan while it is not finished."""
-    from .results import read_run
-
     column, lower = METRICS[metric]
     run = read_run(out, cell)
     if not run.finished:
