@@ -46,8 +46,10 @@ def fashion():
 def test_fashion_mnist_matches_a_direct_parse(fashion):
     for ds, prefix, n in zip(fashion, ("train", "t10k"), (60_000, 10_000)):
         assert len(ds) == n
-        assert ds.data.shape == (n, 28, 28) and ds.data.dtype == np.uint8
-        assert ds.targets.shape == (n,) and ds.targets.dtype == np.int64
+        # torchvision's types: a uint8 tensor of images, an int64 tensor of labels
+        assert isinstance(ds.data, mytorch.Tensor) and isinstance(ds.targets, mytorch.Tensor)
+        assert ds.data.shape == (n, 28, 28) and ds.data.dtype == mytorch.uint8
+        assert ds.targets.shape == (n,) and ds.targets.dtype == mytorch.int64
         pixels = direct_parse(f"{DEBIAN}/{prefix}-images-idx3-ubyte.gz", 16)
         labels = direct_parse(f"{DEBIAN}/{prefix}-labels-idx1-ubyte.gz", 8)
         np.testing.assert_array_equal(ds.data.reshape(-1), pixels)
@@ -62,7 +64,7 @@ def test_fashion_mnist_items(fashion):
     assert image.shape == (1, 28, 28) and image.dtype == np.float32
     assert image.min() >= 0.0 and image.max() <= 1.0
     assert isinstance(label, int) and label == train.targets[123]
-    np.testing.assert_array_equal(image[0], train.data[123].astype(np.float32) / np.float32(255))
+    np.testing.assert_array_equal(image[0], train.data[123].numpy().astype(np.float32) / np.float32(255))
     assert train.classes[0] == "T-shirt/top" and train.class_to_idx["Ankle boot"] == 9
     assert "Number of datapoints: 60000" in repr(train)
 

@@ -297,7 +297,7 @@ def test_flush_writes_and_close_reopens(tmp_path):
 
 def test_import_mytorch_stays_light():
     """tensorboard, Pillow and matplotlib load only when a writer, an image file or a figure needs them."""
-    code = ("import sys, mytorch; mytorch.io.ImageReadMode.RGB; "
+    code = ("import sys, mytorch; mytorch.io.ImageReadMode.RGB; mytorch.utils.make_grid; "
             "print(any(m in sys.modules for m in ('tensorboard', 'PIL', 'matplotlib')))")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)

@@ -68,8 +68,10 @@ class CIFAR10(VisionDataset):
             when ``cifar-10-batches-py/`` is missing.
 
     Attributes:
-        data: uint8 array (N, 32, 32, 3) (torchvision's layout: height, width, channel);
-        targets: int64 array (N,); classes: the label names (from ``batches.meta`` when present).
+        data: uint8 NumPy array (N, 32, 32, 3) (torchvision's type and layout: height, width, channel);
+        targets: list of int (N,); classes: the label names (from ``batches.meta`` when present).
+        Both are read at each access, so a new ``data``/``targets`` (a subset, relabelled
+        targets) is what indexing and the loader serve.
     """
 
     base_folder = "cifar-10-batches-py"
@@ -122,12 +124,31 @@ class CIFAR10(VisionDataset):
             images.append(data)
             labels.append(batch_labels)
         # The rows are channel planes, so (N, 3, 32, 32) is a free reshape; .data is a view of it.
-        self._chw = np.concatenate(images).reshape(-1, 3, 32, 32)
-        self.data = self._chw.transpose(0, 2, 3, 1)
-        self.targets = np.concatenate(labels)
+        self.data = np.concatenate(images).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+        self.targets = np.concatenate(labels).tolist()
         meta = os.path.join(folder, self.meta_file)
         if os.path.isfile(meta):
             self.classes = self._load_classes(meta)
+
+    @property
+    def data(self) -> np.ndarray:
+        """The images, uint8 (N, 32, 32, 3)."""
+        return self._data
+
+    @data.setter
+    def data(self, value: np.ndarray) -> None:
+        arr = np.asarray(value)
+        if arr.ndim != 4 or arr.shape[-1] != 3 or arr.dtype != np.uint8:
+            raise ValueError(f"CIFAR10.data must be uint8 images (N, H, W, 3), got {arr.dtype} of shape {arr.shape}")
+        self._data = arr
+        self._chw = arr.transpose(0, 3, 1, 2)  # a view: items are served channel-first
+
+    def _label(self, index: int) -> int:
+        return int(self.targets[index])
+
+    def _labels(self, indices: np.ndarray) -> np.ndarray:
+        targets = self.targets
+        return np.fromiter((targets[i] for i in indices.tolist()), dtype=np.int64, count=len(indices))
 
     @staticmethod
     def _load_batch(path: str) -> tuple[np.ndarray, np.ndarray]:

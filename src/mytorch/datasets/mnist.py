@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from .._creation import from_numpy
+from .._tensor import Tensor
 from . import _root
 from .download import download_resources
 from .idx import read_idx, read_idx_header
@@ -36,7 +38,9 @@ class MNIST(VisionDataset):
             (or ``$MYTORCH_DATA/<name>``), checking each file's size and SHA-256.
 
     Attributes:
-        data: uint8 array (N, 28, 28); targets: int64 array (N,); classes: the label names;
+        data: uint8 tensor (N, 28, 28); targets: int64 tensor (N,) (torchvision's types; they share
+            memory with what items are read from, and assigning new ones, e.g. a subset, is seen by
+            indexing and the loader); classes: the label names;
         root: the directory the files were read from (after the search, so it is never None).
     """
 
@@ -95,7 +99,46 @@ class MNIST(VisionDataset):
             raise FileNotFoundError(_root.not_found_message(what, basenames, dirs, self.how_to_get))
         self.root, (image_file, label_file) = found
         self.data, self.targets = self._load(image_file, label_file)
-        self._chw = self.data[:, None]  # (N, 1, 28, 28) view: one grey channel
+
+    @property
+    def data(self) -> Tensor:
+        """The images, a uint8 tensor (N, H, W)."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        arr = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+        if arr.ndim != 3 or arr.dtype != np.uint8:
+            raise ValueError(f"{type(self).__name__}.data must be uint8 images (N, H, W), got {arr.dtype} of shape "
+                             f"{arr.shape}")
+        self._data = from_numpy(arr)
+        self._chw = arr[:, None]  # (N, 1, H, W) view: one grey channel
+
+    @property
+    def targets(self) -> Tensor:
+        """The labels, an int64 tensor (N,)."""
+        return self._targets
+
+    @targets.setter
+    def targets(self, value: Any) -> None:
+        arr = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+        if arr.ndim != 1 or arr.dtype.kind not in "iu":
+            raise ValueError(f"{type(self).__name__}.targets must be integer labels (N,), got {arr.dtype} of shape "
+                             f"{arr.shape}")
+        self._targets = from_numpy(arr.astype(np.int64, copy=False))
+        self._label_array = self._targets.numpy()
+
+    def _label(self, index: int) -> int:
+        return int(self._label_array[index])
+
+    def _labels(self, indices: np.ndarray) -> np.ndarray:
+        return self._label_array[indices]
+
+    def __len__(self) -> int:
+        if len(self._label_array) != len(self._chw):
+            raise ValueError(f"{type(self).__name__}: data holds {len(self._chw)} images but targets "
+                             f"{len(self._label_array)} labels")
+        return len(self._chw)
 
     def _load(self, image_file: str, label_file: str) -> tuple[np.ndarray, np.ndarray]:
         # Both headers first: a mismatch is refused before a byte of (possibly gzip-bombed) data is read.

@@ -1,8 +1,8 @@
 """What the image datasets share: uint8 images served as float32 (C, H, W) arrays in [0, 1].
 
-A subclass loads its files and sets ``_chw`` (uint8, (N, C, H, W)), ``targets`` (int64, (N,)),
-``classes``, ``root``, ``train``, ``transform`` and ``target_transform``; indexing, the batch fast
-path of ``DataLoader`` and the repr come from here.
+A subclass loads its files and sets ``_chw`` (uint8, (N, C, H, W)), its labels (``_label`` and
+``_labels`` read them), ``classes``, ``root``, ``train``, ``transform`` and ``target_transform``;
+indexing, the batch fast path of ``DataLoader`` and the repr come from here.
 """
 
 from __future__ import annotations
@@ -25,19 +25,26 @@ class VisionDataset(Dataset):
     """Base of MNIST, FashionMNIST and CIFAR10: items are (float32 (C, H, W) image, int label)."""
 
     _chw: np.ndarray
-    targets: np.ndarray
     classes: list[str]
+
+    def _label(self, index: int) -> int:
+        """The label of one sample (subclasses keep ``targets`` in torchvision's type)."""
+        raise NotImplementedError
+
+    def _labels(self, indices: np.ndarray) -> np.ndarray:
+        """The labels of a batch, int64."""
+        raise NotImplementedError
 
     @property
     def class_to_idx(self) -> dict[str, int]:
         return {c: i for i, c in enumerate(self.classes)}
 
     def __len__(self) -> int:
-        return len(self.targets)
+        return len(self._chw)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         image = to_float(self._chw[index])
-        target = int(self.targets[index])
+        target = self._label(index)
         if self.transform is not None:
             image = self.transform(image)
         if self.target_transform is not None:
@@ -48,7 +55,7 @@ class VisionDataset(Dataset):
         """A whole batch in one fancy index: [float32 (B, C, H, W), int64 (B,)]; None with transforms."""
         if self.transform is not None or self.target_transform is not None:
             return None
-        return [to_float(self._chw[indices]), self.targets[indices]]
+        return [to_float(self._chw[indices]), self._labels(indices)]
 
     def __repr__(self) -> str:
         lines = [
