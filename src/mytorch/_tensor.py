@@ -8,6 +8,7 @@ differentiable queries (comparisons, argmax, ``item``) work on the array directl
 from __future__ import annotations
 
 import builtins
+import warnings
 import weakref
 from collections import namedtuple
 from typing import Any
@@ -1133,8 +1134,26 @@ class Tensor:
         return self
 
     def __setitem__(self, key, value) -> None:
+        key, basic = _index_key(key)
+        value_grad = isinstance(value, Tensor) and value._requires_grad
+        if _mode.enabled and (self._grad_fn is not None or value_grad):
+            # Autograd follows the write, as PyTorch's CopySlices / IndexPut: this tensor's history
+            # becomes a node whose inputs are its old history and the value.
+            if self._requires_grad and self._grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation. "
+                                   "(Wrap the write in `with mytorch.no_grad():`.)")
+            self._bump_version()
+            # PyTorch: a key that first takes a view (an int, a slice that is not ``:``, None, a bool)
+            # is CopySlices around the view; only advanced indices with ``:``/``...`` are IndexPut.
+            parts = key if isinstance(key, tuple) else (key,)
+            view = basic or any(k is None or type(k) is builtins.int or (type(k) is slice and k != slice(None))
+                                or (isinstance(k, ndarray) and k.ndim == 0) for k in parts)
+            node = CopySlices if view else IndexPut
+            out = node.apply(self, value if isinstance(value, Tensor) else _raw(value), key=key)
+            self._grad_fn = out._grad_fn
+            self._requires_grad = True
+            return
         self._check_inplace()
-        key, _ = _index_key(key)
         self._data[key] = _raw(value)
 
     # ``x += y`` on a tensor inside the graph rebinds x to the new node (the value and gradients are
@@ -1197,15 +1216,28 @@ def _shape_arg(args: tuple) -> tuple:
     return tuple(builtins.int(a) for a in args)
 
 
+def _is_index_part(k) -> builtins.bool:
+    """Whether a list element makes the list a tuple of indices (PyTorch's rule for sequences)."""
+    return k is None or k is Ellipsis or isinstance(k, (slice, list, tuple, range)) or (
+        isinstance(k, Tensor) and k._data.ndim > 0)
+
+
 def _index_key(key):
     """Convert tensors and lists inside an index to arrays; report whether it is basic indexing."""
     if type(key) is builtins.int or type(key) is slice:
         return key, True
+    if isinstance(key, list) and any(_is_index_part(k) for k in key):
+        # PyTorch (for now) reads a list holding sequences, slices, None or ... as a tuple of indices.
+        warnings.warn("indexing with a list of sequences or slices is read as a tuple of indices, as PyTorch "
+                      "does today (and plans to change); write x[tuple(seq)] to say so", UserWarning, stacklevel=3)
+        key = tuple(key)
     if not isinstance(key, tuple):
         key = (key,)
     out = []
     basic = True
     for k in key:
+        if isinstance(k, (range, tuple)):  # a Python sequence of indices, as a list
+            k = list(k)
         if isinstance(k, Tensor):
             k = k._data
         elif isinstance(k, (list, builtins.bool)):
@@ -1330,8 +1362,10 @@ from .ops.linalg import MatMul  # noqa: E402
 from .ops.reduce import Amax, Amin, LogSumExp, Mean, Sum, argmax, argmin  # noqa: E402
 from .ops.scatter import Scatter, ScatterAdd, check_index, scatter_positions  # noqa: E402
 from .ops.shape import (  # noqa: E402
+    CopySlices,
     Expand,
     Gather,
+    IndexPut,
     MatrixTranspose,
     Permute,
     Reshape,

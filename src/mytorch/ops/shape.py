@@ -97,6 +97,60 @@ class GetItem(Function):
         shape, dtype, key, basic = ctx.args
         return IndexScatter.apply(grad, key=key, basic=basic, shape=shape)
 
+class IndexPut(Function):
+    """``x[key] = v`` written into x's own memory, recorded as a node: out = x with v at ``key``.
+
+    dx = g with zeros at ``key`` (what was overwritten gets no gradient); dv = g[key] summed back
+    to v's shape (v was broadcast into the slots). PyTorch names the node ``CopySlices`` for a
+    basic key and ``IndexPutBackward0`` for an advanced one.
+    """
+
+    backward_name = "IndexPutBackward0"
+
+    @staticmethod
+    def forward(ctx, x, v, key):
+        ctx.key = key
+        ctx.v_meta = (xp.shape(v), v.dtype) if isinstance(v, xp.ndarray) else None
+        x[key] = v
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        gx = grad.copy()
+        gx[ctx.key] = 0
+        gv = None
+        if ctx.v_meta is not None and ctx.needs_input_grad[1]:
+            shape, dtype = ctx.v_meta
+            g = xp.asarray(grad[ctx.key])
+            if g.ndim < len(shape):  # v had leading 1-dimensions the slots do not have
+                g = g.reshape((1,) * (len(shape) - g.ndim) + g.shape)
+            gv = unbroadcast(g, shape, dtype)
+        return gx, gv
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        from ._graph import select, sum_to
+
+        keep = xp.ones(grad._data.shape, dtype=bool)
+        keep[ctx.key] = False
+        gx = select(keep, grad)
+        gv = None
+        if ctx.v_meta is not None and ctx.needs_input_grad[1]:
+            shape, dtype = ctx.v_meta
+            basic = not any(isinstance(k, xp.ndarray) for k in (ctx.key if isinstance(ctx.key, tuple) else (ctx.key,)))
+            g = GetItem.apply(grad, key=ctx.key, basic=basic)
+            if g._data.ndim < len(shape):
+                g = Reshape.apply(g, shape=(1,) * (len(shape) - g._data.ndim) + g._data.shape)
+            gv = sum_to(g, shape, dtype)
+        return gx, gv
+
+
+class CopySlices(IndexPut):
+    """``x[key] = v`` for a key that takes a view first (PyTorch's ``CopySlices`` node)."""
+
+    backward_name = "CopySlices"
+
+
 class Gather(Function):
     """out[i][j][k] = x[i][index[i][j][k]][k] (for dim = 1);  dx = g added back at ``index``."""
 

@@ -2,7 +2,8 @@
 
 mytorch has no tracer; the graph of a forward *is* its autograd graph. The model runs once with
 its inputs made leaves that require grad; the output's ``grad_fn`` nodes, walked back to the
-leaves, are the op nodes, the parameters and inputs are the graph's sources. To group the nodes by
+leaves through the inputs each node recorded, are the op nodes, the parameters and inputs are the
+graph's sources. To group the nodes by
 module as TensorBoard's graph view does (``Net/Linear[fc1]/...``), each submodule's ``forward`` is
 wrapped for the duration of the call: when a module returns, every node reachable from its output
 that is not yet claimed and did not exist when the module was entered belongs to that module
@@ -35,6 +36,19 @@ def _tensors(obj: Any) -> list:
     return []
 
 
+def _inputs(node: Any) -> list:
+    """A node's inputs as the engine records them: parent nodes and leaf tensors (None where no gradient flows).
+
+    One output of a node with several outputs is reached through an edge node; the graph shows
+    the node itself.
+    """
+    out = []
+    for p in node.__dict__.get("_parents", ()):
+        owner = p.__dict__.get("_owner") if p is not None and hasattr(p, "__dict__") else None
+        out.append(owner if owner is not None else p)
+    return out
+
+
 def _reachable(roots: list, stop: set) -> list:
     """Autograd nodes reachable from ``roots`` (nodes), not entering ids in ``stop``; iterative DFS."""
     from ..._tensor import Tensor
@@ -48,14 +62,20 @@ def _reachable(roots: list, stop: set) -> list:
             continue
         seen.add(id(node))
         order.append(node)
-        for p in node.next_functions:
+        for p in _inputs(node):
             if p is not None and not isinstance(p, Tensor):
                 stack.append(p)
     return order
 
 
 def _roots(tensors: list) -> list:
-    return [t.grad_fn for t in tensors if t.grad_fn is not None]
+    roots = []
+    for t in tensors:
+        node = t.grad_fn
+        if node is not None:
+            owner = node.__dict__.get("_owner")
+            roots.append(owner if owner is not None else node)
+    return roots
 
 
 class _ScopeRecorder:
@@ -163,7 +183,7 @@ def build_graph(model: Any, input_to_model: Any = None, verbose: bool = False) -
         names[id(node)] = f"{key}_{k}"
     for node in order:
         ins = []
-        for p in node.next_functions:
+        for p in _inputs(node):
             if p is None:
                 continue
             if id(p) not in names:  # a leaf that is neither an input nor a parameter of the model
@@ -174,7 +194,7 @@ def build_graph(model: Any, input_to_model: Any = None, verbose: bool = False) -
         shape = tuple(node._shape) if hasattr(node, "_shape") else None
         nodes.append(_node(names[id(node)], type(node).__name__, ins, shape, f"grad_fn {node.name()}"))
     for i, t in enumerate(outputs):
-        src = t.grad_fn if t.grad_fn is not None else t
+        src = _roots([t])[0] if t.grad_fn is not None else t
         ins = [names[id(src)]] if id(src) in names else []
         nodes.append(_node(f"output/output.{i}", "IO Node", ins, tuple(t.shape), f"output {i}, dtype {t.dtype}"))
     if verbose:
@@ -203,7 +223,7 @@ def _postorder(roots: list) -> list:
                 continue
             done.add(id(node))
             stack.append((node, True))
-            for p in node.next_functions:
+            for p in _inputs(node):
                 if p is not None and not isinstance(p, Tensor) and id(p) not in done:
                     stack.append((p, False))
     return order
