@@ -133,3 +133,51 @@ def test_bad_numbers_and_options(small_data, tmp_path):
     _assert_usage_error(_train(small_data, tmp_path / "c", "--optimizer", "adam", "--momentum", "0.9"),
                         "momentum applies to")
     _assert_usage_error(mytorch_cli("evaluate", "--checkpoint", tmp_path / "none.safetensors"), "no such file")
+
+
+def _scalars(logdir):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    ea = EventAccumulator(str(logdir))
+    ea.Reload()
+    return ea
+
+
+@pytest.mark.slow
+def test_train_tensorboard_logs_each_epoch_in_its_run_dir(small_data, tmp_path):
+    out = tmp_path / "run"
+    r = _train(small_data, out, "--epochs", "1", "--tensorboard", "--seed", "3")
+    assert r.returncode == 0, r.stderr
+    assert f"tensorboard --logdir {out / 'tensorboard'}" in r.stdout
+    r = _train(small_data, out, "--epochs", "2", "--tensorboard", "--seed", "3", "--resume")
+    assert r.returncode == 0, r.stderr
+    ea = _scalars(out / "tensorboard")
+    rows = _metrics(out)
+    for tag, key in (("loss/train", "train_loss"), ("accuracy/test", "test_acc"), ("lr", "lr")):
+        assert [(s.step, round(s.value, 4)) for s in ea.Scalars(tag)] == \
+               [(int(row["epoch"]), round(float(row[key]), 4)) for row in rows], tag
+    assert "config/text_summary" in ea.Tags()["tensors"]
+    other = tmp_path / "tb-elsewhere"
+    r = _train(small_data, tmp_path / "run2", "--epochs", "1", "--tensorboard", other)
+    assert r.returncode == 0 and _scalars(other).Scalars("loss/test")[0].step == 1
+    (tmp_path / "file").write_text("x")
+    r = _train(small_data, tmp_path / "run3", "--epochs", "1", "--tensorboard", tmp_path / "file")
+    assert r.returncode == 2 and "is not a directory" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_epoch_logger_writes_rows_as_scalars(tmp_path):
+    from mytorch.train.tensorboard import EpochLogger
+
+    logger = EpochLogger(tmp_path / "tb", config_text='{"model": "mlp"}')
+    for epoch in (1, 2):
+        logger({"epoch": epoch, "train_loss": 1.0 / epoch, "train_acc": 0.5, "test_loss": 2.0 / epoch,
+                "test_acc": 0.25 * epoch, "train_seconds": 1.5, "eval_seconds": 0.5, "lr": 0.1})
+    logger.close()
+    ea = _scalars(tmp_path / "tb")
+    assert [(s.step, s.value) for s in ea.Scalars("accuracy/test")] == [(1, 0.25), (2, 0.5)]
+    assert sorted(ea.Tags()["scalars"]) == ["accuracy/test", "accuracy/train", "loss/test", "loss/train", "lr",
+                                           "seconds/eval", "seconds/train"]
+    resumed = EpochLogger(tmp_path / "tb")
+    resumed({"epoch": 2, "train_loss": 9.0})  # a resumed run hides what a crashed attempt logged from epoch 2
+    resumed.close()
+    assert [(s.step, s.value) for s in _scalars(tmp_path / "tb").Scalars("loss/train")] == [(1, 1.0), (2, 9.0)]

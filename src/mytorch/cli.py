@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default="runs/latest", help="output directory (default runs/latest)")
     train.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint-last.safetensors")
     train.add_argument("--quiet", action="store_true", help="no progress bar and no per-epoch lines")
+    train.add_argument("--tensorboard", nargs="?", const="", default=None, metavar="DIR",
+                       help="log each epoch's metrics for TensorBoard into DIR (default OUT/tensorboard)")
 
     ev = sub.add_parser("evaluate", help="report the test loss and accuracy of a checkpoint")
     ev.add_argument("--checkpoint", required=True)
@@ -101,19 +103,32 @@ def train_command(args: argparse.Namespace) -> int:
     config = _config(args)
     out = Path(args.out)  # run() checks that it can write there before it writes anything
     log = None if args.quiet else print
+    tb = None
+    if args.tensorboard is not None:
+        from .train.tensorboard import EpochLogger
+
+        tb_dir = Path(args.tensorboard) if args.tensorboard else out / "tensorboard"
+        if tb_dir.exists() and not tb_dir.is_dir():
+            raise UsageError(f"--tensorboard: {tb_dir} exists and is not a directory")
+        tb = EpochLogger(tb_dir, config.to_json())
     started = time.perf_counter()
     try:
         history = run(config, out, resume=args.resume, data_dir=args.data_dir, download=args.download,
-                      quiet=args.quiet, log=log)
+                      quiet=args.quiet, log=log, on_epoch_end=tb)
     except NonFiniteLossError as e:
         last = out / LAST
         kept = f"the last good checkpoint is {last}" if last.exists() else "no checkpoint was written"
         print(f"mytorch train: training stopped: {e}; {kept}", file=sys.stderr)
         return 1
+    finally:
+        if tb is not None:
+            tb.close()
     final = history[-1]
     print(f"final test accuracy {final['test_acc']:.4f} (test loss {final['test_loss']:.4f}) after "
           f"{final['epoch']} epochs in {time.perf_counter() - started:.1f}s")
     print(f"curves: {out / 'curves.png'}  metrics: {out / 'metrics.csv'}  checkpoint: {out / LAST}")
+    if tb is not None:
+        print(f"tensorboard: tensorboard --logdir {tb.log_dir}")
     return 0
 
 
