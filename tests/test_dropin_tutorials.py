@@ -1,8 +1,10 @@
-"""PyTorch's basic tutorials, written with their idioms (tests/dropin/*.py), run with ``import mytorch as torch``.
+"""Scripts written against PyTorch's and torchvision's API (tests/dropin/*.py), run with mytorch in their place.
 
-Each script runs in a fresh directory that holds the data as torchvision lays it out
-(``data/FashionMNIST/raw/*.gz``, links to the system's Fashion-MNIST files), for a few batches
-(``DROPIN_MAX_BATCHES``), and must reach its last line.
+The scripts are our own; together they cover what PyTorch's tutorials use (tensors, autograd,
+modules, datasets and loaders, transforms, training, saving, image folders, TensorBoard). Each runs
+in a fresh directory that holds the data as torchvision lays it out (``data/FashionMNIST/raw/*.gz``,
+links to the system's Fashion-MNIST files), for a few batches (``DROPIN_MAX_BATCHES``), and must
+reach its last line.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import mytorch
 
 SCRIPTS = Path(__file__).parent / "dropin"
 FASHION = Path("/usr/share/datasets/fashion-mnist")
-NO_DATA = ["tensors", "build_model", "autograd_tutorial", "save_load"]
-WITH_DATA = ["quickstart", "datasets_dataloaders", "transforms_tutorial", "optimization"]
+NO_DATA = ["tensor_tour", "model_building", "autograd_tour", "checkpointing"]
+WITH_DATA = ["end_to_end", "data_pipeline", "transforms_pipeline", "training_loop", "imagefolder_augment",
+             "summarywriter_session"]
 
 
 def _run(name: str, workdir: Path) -> subprocess.CompletedProcess:
@@ -45,10 +48,10 @@ def _check(name: str, workdir: Path) -> str:
 @pytest.mark.parametrize("name", NO_DATA)
 def test_tutorial_runs_to_the_end(name, tmp_path):
     out = _check(name, tmp_path)
-    if name == "autograd_tutorial":
-        assert "Gradient function for z = <AddBackward0>" in out
-    if name == "tensors":
-        assert "Shape of tensor: mytorch.Size([3, 4])" in out and "Device tensor is stored on: cpu" in out
+    if name == "autograd_tour":
+        assert "scores came from <AddBackward0>" in out
+    if name == "tensor_tour":
+        assert "board: shape mytorch.Size([4, 6]), dtype mytorch.float32, device cpu" in out
 
 
 @pytest.mark.slow
@@ -56,8 +59,12 @@ def test_tutorial_runs_to_the_end(name, tmp_path):
 @pytest.mark.parametrize("name", WITH_DATA)
 def test_tutorial_with_fashion_mnist_runs_to_the_end(name, tmp_path):
     out = _check(name, tmp_path)
-    if name == "quickstart":
-        assert "Shape of X [N, C, H, W]: mytorch.Size([64, 1, 28, 28])" in out and "Using cpu device" in out
-        assert (tmp_path / "model.pth").is_file()
-    if name == "transforms_tutorial":
-        assert "resized: mytorch.Size([1, 32, 32])" in out
+    if name == "end_to_end":
+        assert "a batch: pictures mytorch.Size([100, 1, 28, 28])" in out and "running on cpu" in out
+        assert (tmp_path / "wide.pth").is_file()
+    if name == "transforms_pipeline":
+        assert "enlarged to (1, 40, 40), padded and cropped to (1, 24, 24)" in out
+    if name == "imagefolder_augment":
+        assert "classes ['sneaker', 'top', 'trousers']" in out and (tmp_path / "augmented.png").is_file()
+    if name == "summarywriter_session":
+        assert "logged 6 losses" in out
