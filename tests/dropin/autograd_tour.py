@@ -14,7 +14,7 @@ bias = torch.zeros(3, requires_grad=True)
 
 scores = features @ weight + bias
 loss = torch.nn.functional.binary_cross_entropy_with_logits(scores, answers)
-print(f"scores came from {scores.grad_fn}; the loss from {loss.grad_fn}")
+print(f"scores came from {scores.grad_fn.name()}; the loss from {loss.grad_fn.name()}")
 
 loss.backward()
 print(f"dloss/dweight has shape {tuple(weight.grad.shape)}; dloss/dbias = {bias.grad}")
