@@ -206,18 +206,19 @@ def seed_gradients(outputs: Sequence, grad_outputs) -> list:
         grad_outputs = [grad_outputs]
     seeds = []
     for k, (o, g) in enumerate(zip(outputs, grad_outputs)):
-        if not o.requires_grad:
+        if not o._requires_grad:
             raise RuntimeError(f"element {k} of tensors does not require grad and does not have a grad_fn")
+        data = o._data  # the array's size, dtype and shape: this runs once per backward() (no Size, no dtype wrapper)
         if g is None:
-            if o.numel() != 1:
+            if data.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs; output {k} has shape "
                     f"{tuple(o.shape)}, so pass a gradient of that shape"
                 )
-            seeds.append(xp.ones_like(o._data))
+            seeds.append(xp.ones_like(data))
         else:
-            arr = xp.array(g._data if isinstance(g, Tensor) else g, dtype=o.dtype, copy=True)
-            if arr.shape != o.shape:
+            arr = xp.array(g._data if isinstance(g, Tensor) else g, dtype=data.dtype, copy=True)
+            if arr.shape != data.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{k}] has shape {arr.shape}, output {o.shape}")
             seeds.append(arr)
     return seeds
