@@ -14,8 +14,8 @@ from . import _dtype
 from ._backend import ndarray, xp
 from ._device import check_device as _check_device
 from ._tensor import Tensor, _shape_arg, _to_array
-from .random import Generator, _numpy_generator
-from .random import _draw as _random_draw
+from . import _rng_draws, _sampling
+from .random import Generator, _generator
 
 
 def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -137,31 +137,45 @@ def _float_dtype(dtype):
     return d
 
 
-def _draw(kind: str, size, dtype, generator):
-    d = _float_dtype(dtype)
-    return _random_draw(kind, size, d, generator).astype(d, copy=False)
+def _empty(shape, dtype) -> Tensor:
+    return Tensor._make(xp.empty(shape, dtype), False, None)
 
 
 def rand(*size, generator: Generator | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Samples from U[0, 1)."""
+    """Samples from U[0, 1): ``empty(size).uniform_()``, PyTorch's numbers for the same seed."""
     _check_device(device)
-    return _finish(_draw("uniform", _shape_arg(size), dtype, generator), requires_grad)
+    out = _sampling.uniform_(_empty(_shape_arg(size), _float_dtype(dtype)), 0.0, 1.0, generator)
+    return out.requires_grad_(True) if requires_grad else out
 
 
 def randn(*size, generator: Generator | None = None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Samples from N(0, 1)."""
+    """Samples from N(0, 1): ``empty(size).normal_()``, PyTorch's numbers for the same seed."""
     _check_device(device)
-    return _finish(_draw("normal", _shape_arg(size), dtype, generator), requires_grad)
+    out = _sampling.normal_(_empty(_shape_arg(size), _float_dtype(dtype)), 0.0, 1.0, generator)
+    return out.requires_grad_(True) if requires_grad else out
 
 
-def rand_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    """Samples from U[0, 1) of ``input``'s shape and dtype, drawn from the default generator."""
-    return rand(input.shape, dtype=input.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad)
+def rand_like(input: Tensor, *, generator: Generator | None = None, dtype=None, device=None,  # noqa: A002
+              requires_grad: bool = False) -> Tensor:
+    """``rand`` with ``input``'s shape (and dtype unless given)."""
+    return rand(input.shape, generator=generator, dtype=input.dtype if dtype is None else dtype, device=device,
+                requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    """Samples from N(0, 1) of ``input``'s shape and dtype, drawn from the default generator."""
-    return randn(input.shape, dtype=input.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad)
+def randn_like(input: Tensor, *, generator: Generator | None = None, dtype=None, device=None,  # noqa: A002
+               requires_grad: bool = False) -> Tensor:
+    """``randn`` with ``input``'s shape (and dtype unless given)."""
+    return randn(input.shape, generator=generator, dtype=input.dtype if dtype is None else dtype, device=device,
+                 requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,  # noqa: A002
+                 generator: Generator | None = None, dtype=None, device=None) -> Tensor:
+    """``randint`` with ``input``'s shape and dtype: ``randint_like(x, high)`` or ``randint_like(x, low, high)``."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), generator=generator,
+                   dtype=input.dtype if dtype is None else dtype, device=device)
 
 
 def _is_size(value) -> bool:
@@ -202,17 +216,17 @@ def randint(*args, low=None, high=None, size=None, generator: Generator | None =
     if requires_grad:
         raise RuntimeError("randint: integer tensors cannot require gradients")
     d = _dtype.int64 if dtype is None else _dtype.as_dtype(dtype)
-    arr = _numpy_generator(generator).integers(low, high, size=_shape_arg((size,)), dtype=_dtype.int64)
-    return Tensor._make(arr.astype(d, copy=False), False, None)
+    return _sampling.random_(_empty(_shape_arg((size,)), d), low, high, generator)
 
 
 def normal(mean, std=1.0, size=None, *, generator: Generator | None = None, dtype=None, device=None,
            requires_grad: bool = False, out=None) -> Tensor:
     """Samples of N(mean, std²): ``normal(mean, std, size)`` with numbers, or elementwise with tensors.
 
-    ``mean`` and/or ``std`` may be tensors (their broadcast shape is the result's; ``size`` must
-    then be omitted) or numbers (``size`` is then required). The draw is mean + std · z with
-    z ~ N(0, 1) from mytorch's generator; it carries no gradient (a sample, as in PyTorch).
+    As PyTorch computes it: numbers draw ``empty(size).normal_(mean, std)``; a tensor mean with a
+    number std draws ``normal_(0, std)`` then adds the mean; a tensor std draws ``normal_(0, 1)``,
+    multiplies by std and adds the mean (each step rounded in the result's dtype). The shape is the
+    broadcast of the tensors'; the sample carries no gradient.
     """
     _check_device(device)
     tensors = [v for v in (mean, std) if isinstance(v, Tensor)]
@@ -232,8 +246,17 @@ def normal(mean, std=1.0, size=None, *, generator: Generator | None = None, dtyp
         d, m, s, shape = _float_dtype(dtype), mean, std, _shape_arg((size,))
     if xp.any(xp.asarray(s) < 0):
         raise RuntimeError(f"normal expects all elements of std >= 0.0, got std={std!r}")
-    z = _draw("normal", shape, d, generator)
-    result = _finish((m + s * z).astype(d, copy=False), requires_grad)
+    z = _empty(shape, d)
+    if not tensors:
+        _sampling.normal_(z, float(m), float(s), generator)
+        data = z._data
+    elif isinstance(std, Tensor):
+        _sampling.normal_(z, 0.0, 1.0, generator)
+        data = ((z._data * xp.asarray(s).astype(d, copy=False)).astype(d, copy=False) + xp.asarray(m, dtype=d)).astype(d)
+    else:
+        _sampling.normal_(z, 0.0, float(s), generator)
+        data = (z._data + xp.asarray(m).astype(d, copy=False)).astype(d, copy=False)
+    result = _finish(xp.ascontiguousarray(data), requires_grad)
     if out is not None:
         from ._functional import _into
 
@@ -242,7 +265,29 @@ def normal(mean, std=1.0, size=None, *, generator: Generator | None = None, dtyp
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype=None, device=None) -> Tensor:
-    """A random permutation of 0 … n−1 (int64)."""
+    """A random permutation of 0 … n−1 (int64), PyTorch's shuffle for the same seed.
+
+    Below 2³²/20 elements: a forward Fisher-Yates swap per position with one 32-bit word; above,
+    the inside-out shuffle with one 64-bit draw per element.
+    """
     _check_device(device)
+    if isinstance(n, builtins.bool) or not isinstance(n, (builtins.int, xp.integer)) or n < 0:
+        raise RuntimeError(f"randperm(): n must be a non-negative int, got {n!r}")
     d = _dtype.int64 if dtype is None else _dtype.as_dtype(dtype)
-    return Tensor._make(_numpy_generator(generator).permutation(n).astype(d), False, None)
+    return Tensor._make(_rng_draws.randperm(_generator(generator), int(n)).astype(d), False, None)
+
+
+def bernoulli(input: Tensor, p=None, *, generator: Generator | None = None, out=None) -> Tensor:  # noqa: A002
+    """0/1 samples: probabilities ``input`` elementwise, or the number ``p`` for every element."""
+    result = input.bernoulli(p, generator=generator)
+    if out is not None:
+        from ._functional import _into
+
+        return _into(result, out)
+    return result
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
+                generator: Generator | None = None) -> Tensor:
+    """Indices sampled from the rows of ``input`` (non-negative weights), PyTorch's draws."""
+    return input.multinomial(num_samples, replacement, generator=generator)

@@ -1120,18 +1120,51 @@ class Tensor:
         return self
 
     def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, *, generator=None) -> Tensor:
-        """Fill with U(a, b) drawn from mytorch's generator."""
-        self._check_inplace()
-        u = _random_fill("uniform", self._data, generator)
-        xp.copyto(self._data, a + (b - a) * u, casting="unsafe")
-        return self
+        """Fill with U[a, b) drawn as PyTorch draws it (one word per float32, two per float64)."""
+        return _sampling.uniform_(self, a, b, generator)
 
     def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0, *, generator=None) -> Tensor:
-        """Fill with N(mean, std²) drawn from mytorch's generator."""
-        self._check_inplace()
-        z = _random_fill("normal", self._data, generator)
-        xp.copyto(self._data, mean + std * z, casting="unsafe")
-        return self
+        """Fill with N(mean, std²) by PyTorch's Box-Muller (vectorised for 16+ contiguous elements)."""
+        return _sampling.normal_(self, mean, std, generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+        """Fill with 1 where a uniform draw is below ``p`` (a number or a tensor of probabilities), else 0."""
+        return _sampling.bernoulli_(self, p, generator)
+
+    def bernoulli(self, p=None, *, generator=None) -> Tensor:
+        """A 0/1 sample with probabilities ``self`` (or the number ``p``), same shape and dtype."""
+        out = Tensor._make(xp.empty(self.shape, self.dtype), False, None)
+        return _sampling.bernoulli_(out, self if p is None else p, generator)
+
+    def exponential_(self, lambd: builtins.float = 1.0, *, generator=None) -> Tensor:
+        """Fill with Exp(λ) samples: −log(1 − u)/λ."""
+        return _sampling.exponential_(self, lambd, generator)
+
+    def geometric_(self, p: builtins.float, *, generator=None) -> Tensor:
+        """Fill with Geometric(p) samples on {1, 2, ...}: ⌈log u / log(1 − p)⌉."""
+        return _sampling.geometric_(self, p, generator)
+
+    def log_normal_(self, mean: builtins.float = 1.0, std: builtins.float = 2.0, *, generator=None) -> Tensor:
+        """Fill with exp(N(mean, std²)) samples."""
+        return _sampling.log_normal_(self, mean, std, generator)
+
+    def cauchy_(self, median: builtins.float = 0.0, sigma: builtins.float = 1.0, *, generator=None) -> Tensor:
+        """Fill with Cauchy(median, σ) samples: median + σ·tan(π(u − ½))."""
+        return _sampling.cauchy_(self, median, sigma, generator)
+
+    def random_(self, from_=None, to=..., *, generator=None) -> Tensor:
+        """Fill with integers: ``random_()`` [0, dtype max], ``random_(to)`` [0, to), ``random_(from, to)``.
+
+        ``random_(from, None)`` is [from, dtype max]; ``random_(-2**63, None)`` on int64 the full 64-bit range.
+        """
+        if to is ...:
+            from_, to = (None, None) if from_ is None else (0, from_)
+        return _sampling.random_(self, from_, to, generator)
+
+    def multinomial(self, num_samples: builtins.int, replacement: builtins.bool = False, *, generator=None) -> Tensor:
+        """Indices drawn from the rows of ``self`` (non-negative weights), with or without replacement."""
+        idx = _sampling.multinomial(self._data, num_samples, replacement, generator)
+        return Tensor._make(idx, False, None)
 
     def __setitem__(self, key, value) -> None:
         key, basic = _index_key(key)
@@ -1300,12 +1333,6 @@ def _to_array(data: Any, dtype=None) -> ndarray:
     return arr
 
 
-def _random_fill(kind: str, data, generator):
-    if data.dtype.kind != "f":
-        raise RuntimeError(f"random fill needs a floating point tensor, got {data.dtype}")
-    return _draw(kind, data.shape, data.dtype, generator)
-
-
 def _format(t: Tensor) -> str:
     data = to_host(t._data)
     prefix = "tensor("
@@ -1375,4 +1402,4 @@ from .ops.shape import (  # noqa: E402
     index_op,
 )
 from .ops.trig import Acos, Asin, Atan, Cos, Cosh, Sin, Sinh, Tan  # noqa: E402
-from .random import _draw  # noqa: E402
+from . import _sampling  # noqa: E402

@@ -9,8 +9,9 @@ from ..._dtype import int64
 from ..._tensor import Tensor
 from ..._threads import matmul
 from ...autograd.function import Function
+from ..._rng_draws import bernoulli_scalar
 from ...ops.linalg import MatMul
-from ...random import _keep_mask
+from ...random import default_generator
 
 
 class LinearFunction(Function):
@@ -96,7 +97,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     """Zero each element with probability p and scale the rest by 1/(1−p); identity when not training.
 
     As in PyTorch, ``training`` defaults to True here, whatever a module's mode. The mask is drawn
-    from mytorch's generator; the scale is applied to the mask first (x·(mask·1/(1−p))).
+    as PyTorch draws it (same seed, same mask); the scale is applied to the mask first (x·(mask·1/(1−p))).
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -105,8 +106,11 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if p == 1.0:
         return input * 0.0
     dtype = input.dtype if input.dtype.kind == "f" else xp.float32
-    keep = _keep_mask(input.shape, p, dtype)  # U[0, 1) >= p, from the generator's raw words
-    mask = xp.multiply(keep, 1.0 / (1.0 - p), dtype=dtype)  # keep.astype(dtype) * scale, in one pass
+    # PyTorch's CPU dropout: noise.bernoulli_(1 − p) (one 64-bit draw per element), then
+    # noise.div_(1 − p) with the divisor rounded to the dtype: kept elements are 1/(1 − p) in it.
+    keep = bernoulli_scalar(default_generator, input._data.size, 1.0 - p).reshape(input.shape)
+    scale = xp.divide(dtype.type(1), dtype.type(1.0 - p), dtype=dtype)
+    mask = xp.multiply(keep, scale, dtype=dtype)  # keep.astype(dtype) * scale, in one pass
     if input.dtype != dtype:  # an integer input: the product promotes as a multiplication does
         return input * mask
     return DropoutFunction.apply(input, mask=mask)

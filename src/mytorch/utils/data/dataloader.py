@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ...random import Generator
+from ... import _rng_draws
+from ...random import Generator, _generator
 from ._collate import _as_tensors, default_collate, default_convert
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
@@ -112,6 +113,10 @@ class _DataLoaderIter:
     def __init__(self, loader: DataLoader) -> None:
         self._loader = loader
         self._dataset = loader.dataset
+        # PyTorch draws a base seed for worker processes at every iter(), from the loader's generator:
+        # drawn here too, so the default generator advances as torch's does (two words per epoch).
+        gen = _generator(loader.generator)
+        self._base_seed = int(_rng_draws.random_default(gen, 1, np.dtype(np.int64))[0])
         self._collate_fn = loader.collate_fn
         fetch = getattr(loader.dataset, "_fetch_batch", None)
         self._fetch_batch = fetch if loader.collate_fn is default_collate else None

@@ -20,7 +20,8 @@ import numpy as np
 
 from ..._backend import ndarray, to_host
 from ..._tensor import Tensor
-from ...random import Generator, _numpy_generator
+from ... import _rng_draws
+from ...random import Generator, _generator
 
 
 class Dataset:
@@ -136,7 +137,7 @@ def random_split(
 
     ``lengths`` are counts summing to ``len(dataset)``, or fractions summing to 1; fractions are
     floored and the remainder is dealt one by one, round-robin, from the first split (torch's rule).
-    The permutation comes from ``generator`` (mytorch's default generator when None).
+    The permutation is ``randperm(n, generator=generator)`` (the default generator when None), as in torch.
     """
     n = len(dataset)
     lengths = list(lengths)
@@ -162,7 +163,7 @@ def random_split(
         raise ValueError(
             f"Sum of input lengths ({sum(lengths)}) does not equal the length of the input dataset ({n})!"
         )
-    indices = _numpy_generator(generator).permutation(n).tolist()
+    indices = _rng_draws.randperm(_generator(generator), n).tolist()
     splits, offset = [], 0
     for length in lengths:
         splits.append(Subset(dataset, indices[offset : offset + length]))

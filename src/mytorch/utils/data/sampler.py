@@ -1,8 +1,10 @@
 """Samplers: which dataset indices an epoch visits, and in what order (``torch.utils.data.sampler``).
 
-Random samplers draw from mytorch's generator (the default one unless a ``Generator`` is given) at
-the moment an epoch starts, so ``mytorch.manual_seed(s)`` before training reproduces every epoch's
-order, and each new ``iter()`` gives a new order.
+Random samplers draw at the moment an epoch starts, as PyTorch's do and with PyTorch's numbers:
+``RandomSampler`` without a generator takes one int64 ``random_()`` from the default generator,
+seeds a fresh ``Generator`` with it and draws the epoch's ``randperm`` (or ``randint``) from that;
+``SubsetRandomSampler`` draws ``randperm`` from its generator (the default one when None). So
+``mytorch.manual_seed(s)`` before training reproduces every epoch's order -- PyTorch's order.
 
 ``SequentialSampler``, ``RandomSampler`` and ``SubsetRandomSampler`` can also hand over a whole
 epoch as one index array (``_epoch_indices``); ``BatchSampler`` then slices that array instead of
@@ -16,7 +18,8 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 import numpy as np
 
 from ..._backend import ndarray
-from ...random import Generator, _numpy_generator
+from ... import _rng_draws
+from ...random import Generator, _generator, default_generator
 
 
 class Sampler:
@@ -72,15 +75,16 @@ class RandomSampler(Sampler):
 
     def _epoch_indices(self) -> ndarray:
         n = len(self.data_source)
-        # Looked up now, not in __init__: manual_seed replaces the NumPy generator behind it.
-        rng = _numpy_generator(self.generator)
-        if self.replacement:
-            return rng.integers(0, n, size=self.num_samples, dtype=np.int64)
+        gen = self.generator
+        if gen is None:  # PyTorch's rule: a fresh generator seeded by one int64 draw of the default one
+            seed = int(_rng_draws.random_default(default_generator, 1, np.dtype(np.int64))[0])
+            gen = Generator().manual_seed(seed)
+        if self.replacement:  # torch draws randint in chunks of 32: the same words as one call
+            return _rng_draws.random_from_to(gen, self.num_samples, np.dtype(np.int64), 0, n)
         full, rest = divmod(self.num_samples, n)
-        parts = [rng.permutation(n) for _ in range(full)]
-        if rest:
-            parts.append(rng.permutation(n)[:rest])
-        return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.empty(0, np.int64)
+        # The last randperm is drawn even when rest == 0, as torch's sampler does.
+        parts = [_rng_draws.randperm(gen, n) for _ in range(full)] + [_rng_draws.randperm(gen, n)[:rest]]
+        return np.concatenate(parts).astype(np.int64, copy=False)
 
     def __iter__(self) -> Iterator[int]:
         # A generator, so the draw happens when the epoch starts, not when iter() is called.
@@ -98,7 +102,7 @@ class SubsetRandomSampler(Sampler):
         self.generator = generator
 
     def _epoch_indices(self) -> ndarray:
-        order = _numpy_generator(self.generator).permutation(len(self.indices))
+        order = _rng_draws.randperm(_generator(self.generator), len(self.indices))
         return np.asarray(self.indices, dtype=np.int64)[order]
 
     def __iter__(self) -> Iterator[int]:
