@@ -98,7 +98,7 @@ def test_random_split_counts_fractions_and_seed():
     assert torch_lengths == [4, 4, 3]
     with pytest.raises(ValueError, match="does not equal"):
         random_split(ds, [3, 3])
-    g1, g2 = mytorch.Generator(5), mytorch.Generator(5)
+    g1, g2 = mytorch.Generator().manual_seed(5), mytorch.Generator().manual_seed(5)
     assert random_split(ds, [5, 5], generator=g1)[0].indices == random_split(ds, [5, 5], generator=g2)[0].indices
     mytorch.manual_seed(3)
     a = random_split(ds, [5, 5])[0].indices
@@ -211,7 +211,7 @@ def test_shuffle_new_order_each_epoch_and_reproducible():
     mytorch.manual_seed(7)
     assert ids(DataLoader(ListDataset(50), batch_size=8, shuffle=True)) == e1
     # An explicit generator is independent of the default one.
-    g = mytorch.Generator(11)
+    g = mytorch.Generator().manual_seed(11)
     a = ids(DataLoader(tensor_ds(50), batch_size=8, shuffle=True, generator=g))
     g.manual_seed(11)
     mytorch.manual_seed(999)

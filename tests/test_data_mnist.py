@@ -78,6 +78,7 @@ def test_fashion_mnist_loader_batches(fashion):
     assert x.shape == (100, 1, 28, 28) and x.dtype == mytorch.float32 and y.dtype == mytorch.int64
     # The one-fancy-index batch equals the per-item samples.
     mytorch.manual_seed(0)
+    mytorch.empty((), dtype=mytorch.int64).random_()  # as torch, each iter() of a DataLoader draws a base seed first
     order = mytorch.utils.data.RandomSampler(test)._epoch_indices()[:100]
     np.testing.assert_array_equal(x.numpy(), np.stack([test[i][0] for i in order]))
     np.testing.assert_array_equal(y.numpy(), [test[i][1] for i in order])

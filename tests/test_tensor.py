@@ -71,7 +71,7 @@ def test_manual_seed_reproduces_every_draw():
     np.testing.assert_array_equal(c.numpy(), mytorch.randn(3).numpy())
     g = mytorch.Generator().manual_seed(1)
     d = mytorch.rand(2, generator=g)
-    np.testing.assert_array_equal(d.numpy(), mytorch.rand(2, generator=mytorch.Generator(1)).numpy())
+    np.testing.assert_array_equal(d.numpy(), mytorch.rand(2, generator=mytorch.Generator().manual_seed(1)).numpy())
 
 
 def test_attributes_and_conversions():

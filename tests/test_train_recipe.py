@@ -35,7 +35,8 @@ def small_data(tmp_path_factory):
     return root
 
 
-SMALL = RunConfig(model="mlp", hidden=(16,), batch_size=100, epochs=2, optimizer="adam", lr=1e-3, seed=3, threads=1)
+# Seed 0: with PyTorch's generator it learns past 30 % in two epochs, and SGD at lr=1e8 overflows in epoch 1.
+SMALL = RunConfig(model="mlp", hidden=(16,), batch_size=100, epochs=2, optimizer="adam", lr=1e-3, seed=0, threads=1)
 
 
 def test_json_round_trip_and_defaults():

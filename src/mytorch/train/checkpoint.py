@@ -27,7 +27,7 @@ from typing import Any
 
 from .._backend import xp
 from .._tensor import Tensor
-from ..random import get_rng_state, set_rng_state
+from ..random import get_rng_state, initial_seed, set_rng_state
 from ..serialization import load_arrays, save
 
 FORMAT = "mytorch-checkpoint/2"
@@ -152,8 +152,8 @@ def save_checkpoint(
                              "scalars": scalars}
     if scheduler is not None:
         meta["scheduler"] = _json_ready(scheduler.state_dict(), "scheduler")
-    if rng:
-        meta["rng"] = get_rng_state()
+    if rng:  # the generator's state in PyTorch's byte layout, as hex (the seed beside it for reading)
+        meta["rng"] = {"seed": initial_seed(), "state": bytes(get_rng_state().numpy()).hex()}
     bad = find_non_finite(tensors)
     if bad:
         raise NonFiniteError(f"refusing to write {path}: non-finite values (nan/inf) in {describe_keys(bad)}", bad)
@@ -228,9 +228,9 @@ def _validate(path: Any, meta: dict, arrays: dict) -> None:
     rng = meta.get("rng")
     if rng is not None and (
         isinstance(rng.get("seed"), bool) or not isinstance(rng.get("seed"), int)
-        or not isinstance(rng.get("bit_generator"), dict)
+        or not isinstance(rng.get("state"), str)
     ):
-        raise bad("rng", "must hold an integer 'seed' and a 'bit_generator' object")
+        raise bad("rng", "must hold an integer 'seed' and a 'state' string (the generator's bytes as hex)")
     if "optimizer" in meta:
         opt = meta["optimizer"]
         if not isinstance(opt, dict) or not isinstance(opt.get("param_groups"), list) \
@@ -271,6 +271,15 @@ def _validate(path: Any, meta: dict, arrays: dict) -> None:
         if _crc(array) != checksums[key]:
             raise ValueError(f"{path}: tensor {key!r} is damaged (its CRC-32 is {_crc(array)}, the checkpoint "
                              f"recorded {checksums[key]})")
+
+
+def _rng_state_tensor(text: str) -> Tensor:
+    """The generator state saved as hex, back as the uint8 tensor ``set_rng_state`` takes."""
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        raise ValueError(f"rng state is not hexadecimal: {text[:40]!r}") from None
+    return Tensor._make(xp.frombuffer(raw, xp.uint8).copy(), False, None)
 
 
 def restore(checkpoint: Checkpoint, model: Any, optimizer: Any = None, scheduler: Any = None, rng: bool = True
@@ -342,4 +351,4 @@ def _restore(checkpoint: Checkpoint, model: Any, optimizer: Any, scheduler: Any,
                 raise ValueError(f"scheduler state {key!r} is {value!r}; expected a value like {fresh[key]!r}")
         scheduler.load_state_dict(checkpoint.scheduler)
     if rng and checkpoint.rng is not None:
-        set_rng_state(checkpoint.rng)
+        set_rng_state(_rng_state_tensor(checkpoint.rng["state"]))

@@ -109,7 +109,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     # PyTorch's CPU dropout: noise.bernoulli_(1 − p) (one 64-bit draw per element), then
     # noise.div_(1 − p) with the divisor rounded to the dtype: kept elements are 1/(1 − p) in it.
     keep = bernoulli_scalar(default_generator, input._data.size, 1.0 - p).reshape(input.shape)
-    scale = xp.divide(dtype.type(1), dtype.type(1.0 - p), dtype=dtype)
+    one = xp.dtype(dtype).type
+    scale = xp.divide(one(1), one(1.0 - p), dtype=dtype)
     mask = xp.multiply(keep, scale, dtype=dtype)  # keep.astype(dtype) * scale, in one pass
     if input.dtype != dtype:  # an integer input: the product promotes as a multiplication does
         return input * mask
