@@ -102,6 +102,22 @@ def _dtype_bounds(dtype: np.dtype) -> tuple[int, int]:
     return int(info.min), int(info.max)
 
 
+def _update_from(low: int, dtype: np.dtype) -> int:
+    """PyTorch's ``update_from``: move ``from`` right until from + 1 survives the cast to a float dtype."""
+    plus1 = int(dtype.type(low + 1))
+    if plus1 < low:
+        return plus1 + (1 << (abs(low + 1).bit_length() - 1 - (np.finfo(dtype).nmant + 1) + 1))
+    return low
+
+
+def _update_to(high: int, dtype: np.dtype) -> int:
+    """PyTorch's ``update_to``: move ``to`` left until to − 1 stays below it after the cast to a float dtype."""
+    minus1 = int(dtype.type(high - 1))
+    if minus1 >= high:
+        return minus1 - (1 << (abs(high - 1).bit_length() - 1 - (np.finfo(dtype).nmant + 1) + 1))
+    return high
+
+
 def random_(tensor, low, high, generator: Generator | None):
     """``random_()``, ``random_(to)``, ``random_(from, to)``, ``random_(from, None)``."""
     dtype = _check(tensor, "random_", floating=False)
@@ -115,10 +131,20 @@ def random_(tensor, low, high, generator: Generator | None):
         if low == -(2**63) and dtype in (np.int64, np.float64, np.float32):
             return _write(tensor, draws.random_from_to(gen, n, dtype, low, None))
         high = min(highest, 2**63 - 1) + 1
-    high = int(high)
+        if dtype.kind == "f":
+            low = _update_from(low, dtype)
+    else:
+        high = int(high)
+        if dtype.kind == "f":
+            low, high = _update_from(low, dtype), _update_to(high, dtype)
     if not low < high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    if low < lowest or high - 1 > highest:
+    if (low < lowest or high - 1 > highest) and dtype.kind == "f":  # torch only warns for floats
+        import warnings
+
+        warnings.warn(f"random_: from={low} or to - 1={high - 1} is outside [{lowest}, {highest}], where {dtype} "
+                      "represents every integer", UserWarning, stacklevel=3)
+    elif low < lowest or high - 1 > highest:
         raise RuntimeError(f"random_ expects 'from' and 'to - 1' to be within [{lowest}, {highest}] for {dtype}, "
                            f"got from={low}, to={high}")
     return _write(tensor, draws.random_from_to(gen, n, dtype, low, high))
