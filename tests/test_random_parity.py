@@ -133,7 +133,10 @@ def test_integer_dtypes_draw_the_same_numbers(name, dtype):
 
 
 def test_randperm_of_a_large_dataset_and_the_full_64_bit_range():
-    expected, actual, s1, s2 = _run_both(lambda L: [L.randperm(60000), L.empty(99, dtype=L.int64).random_(-2**63, None)])
+    def draws(L):
+        return [L.randperm(60000), L.empty(99, dtype=L.int64).random_(-(2**63), None)]
+
+    expected, actual, s1, s2 = _run_both(draws)
     assert all(_same_bytes(e, a) for e, a in zip(expected, actual)) and s1 == s2
 
 
@@ -254,5 +257,6 @@ def test_fma_emulation_is_correctly_rounded():
         x, y, z = (Fraction(float(np.float32(v[k]))) for v in (a, b, c))
         near = np.float32(float(x * y + z))  # float(Fraction) rounds correctly; refine to float32 below
         candidates = [np.nextafter(near, np.float32(-np.inf)), near, np.nextafter(near, np.float32(np.inf))]
-        best = min(candidates, key=lambda v: (abs(Fraction(float(v)) - (x * y + z)), int(np.float32(v).view(np.int32)) & 1))
+        exact = x * y + z
+        best = min(candidates, key=lambda v: (abs(Fraction(float(v)) - exact), int(np.float32(v).view(np.int32)) & 1))
         assert got32[k] == best

@@ -10,11 +10,10 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from . import _dtype
+from . import _dtype, _rng_draws, _sampling
 from ._backend import ndarray, xp
 from ._device import check_device as _check_device
 from ._tensor import Tensor, _shape_arg, _to_array
-from . import _rng_draws, _sampling
 from .random import Generator, _generator
 
 
@@ -252,7 +251,8 @@ def normal(mean, std=1.0, size=None, *, generator: Generator | None = None, dtyp
         data = z._data
     elif isinstance(std, Tensor):
         _sampling.normal_(z, 0.0, 1.0, generator)
-        data = ((z._data * xp.asarray(s).astype(d, copy=False)).astype(d, copy=False) + xp.asarray(m, dtype=d)).astype(d)
+        scaled = (z._data * xp.asarray(s).astype(d, copy=False)).astype(d, copy=False)  # output.mul_(std)
+        data = (scaled + xp.asarray(m, dtype=d)).astype(d)  # .add_(mean), each rounded in the dtype
     else:
         _sampling.normal_(z, 0.0, float(s), generator)
         data = (z._data + xp.asarray(m).astype(d, copy=False)).astype(d, copy=False)

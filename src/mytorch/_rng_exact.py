@@ -6,10 +6,11 @@ C library's (``log``, ``sin``, ``cos`` ...) or hand-vectorised float32 approxima
 FMA and its own SIMD ``log``/``sin`` differ from the C library's on some CPUs, so this module
 rebuilds each piece exactly:
 
-* ``fma32(a, b, c)``: float32 a·b + c rounded once. a·b is exact in float64 (24 + 24 bits), the sum
-  is rounded to float64 *to odd* (the error of the float64 sum is recovered with TwoSum and, when
-  it is non-zero, the last bit is forced to 1), and rounding that to float32 is then the correctly
-  rounded result (rounding to odd with at least two extra bits never double-rounds).
+* ``fma32(a, b, c)``: float32 a·b + c rounded once. a·b is exact in float64 (24 + 24 bits); the sum
+  rounded to float64 and then to float32 is right except when the float64 sum lands exactly
+  halfway between two float32 values, and there the sum is rounded to float64 *to odd* instead
+  (its error recovered with TwoSum; an inexact sum gets its last bit forced to 1), which never
+  double-rounds (rounding to odd with at least two extra bits).
 * ``fma64(a, b, c)``: float64 a·b + c rounded once (Boldo & Melquiond's emulation): the product is
   split exactly into uh + ul (Veltkamp/Dekker), c + uh into th + tl (TwoSum), then
   RN(th + RO(tl + ul)).
@@ -54,11 +55,24 @@ def _round_odd(s, e):
 
 
 def fma32(a, b, c) -> np.ndarray:
-    """float32 a·b + c with a single rounding (as the C compiler's fused multiply-add)."""
-    p = np.asarray(a, _F32).astype(_F64) * np.asarray(b, _F32).astype(_F64)  # exact: 48 bits
-    s, e = _two_sum(p, np.asarray(c, _F32).astype(_F64))
+    """float32 a·b + c with a single rounding (as the C compiler's fused multiply-add).
+
+    a·b is exact in float64 and s = a·b + c is rounded once there; rounding s to float32 can then
+    only differ from rounding the exact sum when s sits exactly halfway between two float32
+    neighbours (its low 29 bits 1 followed by zeros). Only those elements take the round-to-odd repair.
+    """
+    p = np.asarray(a, _F32).astype(_F64) * np.asarray(b, _F32)  # exact: 24 + 24 bits
+    c64 = np.asarray(c, _F32).astype(_F64)
+    s = p + c64
+    halfway = (s.view(np.uint64) & np.uint64(0x1FFFFFFF)) == np.uint64(0x10000000)
+    where = np.flatnonzero(halfway)
+    if where.size:  # rare: repair just those elements
+        s = s.copy() if s.base is not None else s
+        pp = np.broadcast_to(p, s.shape).ravel()[where]
+        cc = np.broadcast_to(c64, s.shape).ravel()[where]
+        s.ravel()[where] = _round_odd(*_two_sum(pp, cc))
     with np.errstate(over="ignore", invalid="ignore"):
-        return _round_odd(s, e).astype(_F32)
+        return s.astype(_F32)
 
 
 def _split(a):

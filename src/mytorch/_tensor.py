@@ -1358,6 +1358,7 @@ def _format(t: Tensor) -> str:
     return prefix + body + "".join(", " + e for e in extras) + ")"
 
 
+from . import _sampling  # noqa: E402
 from .autograd import hooks as _hooks  # noqa: E402
 from .autograd.engine import backward as autograd_backward  # noqa: E402
 from .autograd.engine import general_needed, run_backward, seed_gradients  # noqa: E402  (the ops import Tensor: import them last)
@@ -1402,4 +1403,3 @@ from .ops.shape import (  # noqa: E402
     index_op,
 )
 from .ops.trig import Acos, Asin, Atan, Cos, Cosh, Sin, Sinh, Tan  # noqa: E402
-from . import _sampling  # noqa: E402

@@ -6,10 +6,10 @@ import warnings
 
 from ..._backend import xp
 from ..._dtype import int64
+from ..._rng_draws import bernoulli_scalar
 from ..._tensor import Tensor
 from ..._threads import matmul
 from ...autograd.function import Function
-from ..._rng_draws import bernoulli_scalar
 from ...ops.linalg import MatMul
 from ...random import default_generator
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from ... import _rng_draws
 from ..._backend import ndarray, to_host
 from ..._tensor import Tensor
-from ... import _rng_draws
 from ...random import Generator, _generator
 
 

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 
 import numpy as np
 
-from ..._backend import ndarray
 from ... import _rng_draws
+from ..._backend import ndarray
 from ...random import Generator, _generator, default_generator
 
 
