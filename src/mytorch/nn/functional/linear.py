@@ -93,6 +93,18 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return LinearFunction.apply(input, weight, bias)
 
 
+def _dropout_mask(shape: tuple, p: float, dtype):
+    """PyTorch's CPU dropout noise: ``empty(shape).bernoulli_(1 − p).div_(1 − p)``.
+
+    bernoulli_ takes one 64-bit draw per element (kept where its 53-bit uniform is below 1 − p);
+    div_ divides by 1 − p rounded to the dtype, so a kept element is 1/(1 − p) rounded in it.
+    """
+    keep = bernoulli_scalar(default_generator, int(xp.prod(shape, dtype=xp.int64)), 1.0 - p).reshape(shape)
+    one = xp.dtype(dtype).type
+    scale = xp.divide(one(1), one(1.0 - p), dtype=dtype)
+    return xp.multiply(keep, scale, dtype=dtype)  # keep.astype(dtype) * scale, in one pass
+
+
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
     """Zero each element with probability p and scale the rest by 1/(1−p); identity when not training.
 
@@ -106,12 +118,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if p == 1.0:
         return input * 0.0
     dtype = input.dtype if input.dtype.kind == "f" else xp.float32
-    # PyTorch's CPU dropout: noise.bernoulli_(1 − p) (one 64-bit draw per element), then
-    # noise.div_(1 − p) with the divisor rounded to the dtype: kept elements are 1/(1 − p) in it.
-    keep = bernoulli_scalar(default_generator, input._data.size, 1.0 - p).reshape(input.shape)
-    one = xp.dtype(dtype).type
-    scale = xp.divide(one(1), one(1.0 - p), dtype=dtype)
-    mask = xp.multiply(keep, scale, dtype=dtype)  # keep.astype(dtype) * scale, in one pass
+    mask = _dropout_mask(tuple(input.shape), p, dtype)
     if input.dtype != dtype:  # an integer input: the product promotes as a multiplication does
         return input * mask
     return DropoutFunction.apply(input, mask=mask)
@@ -147,7 +154,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
         return input * 0.0
     dtype = input.dtype if input.dtype.kind == "f" else xp.float32
     shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
-    mask = xp.multiply(_keep_mask(shape, p, dtype), 1.0 / (1.0 - p), dtype=dtype)
+    mask = _dropout_mask(shape, p, dtype)
     if input.dtype != dtype:
         return input * mask
     return DropoutFunction.apply(input, mask=mask)
