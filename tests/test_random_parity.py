@@ -270,3 +270,64 @@ def test_fma_emulation_is_correctly_rounded():
         exact = x * y + z
         best = min(candidates, key=lambda v: (abs(Fraction(float(v)) - exact), int(np.float32(v).view(np.int32)) & 1))
         assert got32[k] == best
+
+
+def _tv_resized_crop_params(height, width, scale, ratio):
+    """torchvision's RandomResizedCrop.get_params, call for call."""
+    area = height * width
+    log_ratio = torch.log(torch.tensor(ratio))
+    for _ in range(10):
+        target_area = area * torch.empty(1).uniform_(scale[0], scale[1]).item()
+        aspect = torch.exp(torch.empty(1).uniform_(log_ratio[0], log_ratio[1])).item()
+        w = int(round(math.sqrt(target_area * aspect)))
+        h = int(round(math.sqrt(target_area / aspect)))
+        if 0 < w <= width and 0 < h <= height:
+            i = torch.randint(0, height - h + 1, size=(1,)).item()
+            return i, torch.randint(0, width - w + 1, size=(1,)).item(), h, w
+    return None
+
+
+def _tv_erase(img, p, scale, ratio, value):
+    """torchvision's RandomErasing.forward on a tensor, call for call (value None: random fill)."""
+    if not torch.rand(1) < p:
+        return img
+    c, ih, iw = img.shape
+    log_ratio = torch.log(torch.tensor(ratio))
+    for _ in range(10):
+        erase_area = ih * iw * torch.empty(1).uniform_(scale[0], scale[1]).item()
+        aspect = torch.exp(torch.empty(1).uniform_(log_ratio[0], log_ratio[1])).item()
+        h = int(round(math.sqrt(erase_area * aspect)))
+        w = int(round(math.sqrt(erase_area / aspect)))
+        if not (h < ih and w < iw):
+            continue
+        if value is None:
+            v = torch.empty([c, h, w], dtype=torch.float32).normal_()
+        else:
+            v = torch.tensor(value)[:, None, None]
+        i = torch.randint(0, ih - h + 1, size=(1,)).item()
+        j = torch.randint(0, iw - w + 1, size=(1,)).item()
+        img = img.clone()
+        img[..., i : i + h, j : j + w] = v
+        return img
+    return img
+
+
+def test_random_resized_crop_and_erasing_draw_torchvisions_numbers():
+    """The draws are torchvision's; the log/exp of the ratio bounds go through NumPy, which may differ from
+    PyTorch's in the last bit -- the crop/erase boxes still agree (a box changes only when √(area·ratio) lands
+    within an ulp of a .5 rounding boundary)."""
+    torch.manual_seed(2)
+    expected = [_tv_resized_crop_params(40, 60, (0.08, 1.0), (3 / 4, 4 / 3)) for _ in range(300)]
+    mytorch.manual_seed(2)
+    image = mytorch.zeros(3, 40, 60)
+    actual = [T.RandomResizedCrop.get_params(image, (0.08, 1.0), (3 / 4, 4 / 3)) for _ in range(300)]
+    assert actual == expected
+    assert mytorch.get_rng_state().numpy().tobytes() == torch.get_rng_state().numpy().tobytes()
+    x = np.random.default_rng(0).random((3, 32, 32)).astype(np.float32)
+    for value, mine in ((None, "random"), ([0.5], 0.5), ([0.1, 0.2, 0.3], (0.1, 0.2, 0.3))):
+        torch.manual_seed(4)
+        theirs = [_tv_erase(torch.from_numpy(x), 0.7, (0.02, 0.33), (0.3, 3.3), value).numpy() for _ in range(40)]
+        mytorch.manual_seed(4)
+        erase = T.RandomErasing(0.7, value=mine)
+        ours = [erase(mytorch.tensor(x)).numpy() for _ in range(40)]
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(theirs, ours)), value

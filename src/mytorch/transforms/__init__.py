@@ -19,6 +19,7 @@ from .transforms import (
     PILToTensor,
     RandomApply,
     RandomCrop,
+    RandomErasing,
     RandomGrayscale,
     RandomHorizontalFlip,
     RandomResizedCrop,

@@ -34,7 +34,7 @@ from .functional import InterpolationMode, interpolation_mode
 
 __all__ = [
     "CenterCrop", "ColorJitter", "Compose", "Grayscale", "InterpolationMode", "Lambda", "Normalize", "PILToTensor",
-    "Pad", "RandomApply", "RandomCrop", "RandomGrayscale", "RandomHorizontalFlip", "RandomResizedCrop",
+    "Pad", "RandomApply", "RandomCrop", "RandomErasing", "RandomGrayscale", "RandomHorizontalFlip", "RandomResizedCrop",
     "RandomVerticalFlip", "Resize", "ToPILImage", "ToTensor",
 ]
 
@@ -518,3 +518,86 @@ class Lambda:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+class RandomErasing:
+    """Erase a random rectangle of a tensor image with probability ``p`` (Zhong et al., 2017).
+
+    torchvision's draws, in its order: ``rand(1) < p``; then up to 10 tries of an area fraction
+    ``uniform_(scale)`` and an aspect ratio ``exp(uniform_(log ratio))``, h = round(√(A·r)),
+    w = round(√(A/r)); for the first rectangle smaller than the image, the fill (``value="random"``:
+    ``empty(C, h, w).normal_()`` in float32) and its top/left ``randint``. If no try fits, the
+    image is returned as it is.
+
+    Args:
+        p: the probability of erasing.
+        scale: (min, max) of the erased area as a fraction of the image.
+        ratio: (min, max) of the erased rectangle's aspect ratio.
+        value: the fill: a number, one number per channel, or ``"random"`` for N(0, 1) noise.
+        inplace: erase in the input tensor instead of a copy.
+    """
+
+    def __init__(self, p: float = 0.5, scale: Sequence[float] = (0.02, 0.33), ratio: Sequence[float] = (0.3, 3.3),
+                 value: float | Sequence[float] | str = 0, inplace: bool = False) -> None:
+        if not isinstance(value, (numbers.Number, str, tuple, list)):
+            raise TypeError("Argument value should be either a number or str or a sequence")
+        if isinstance(value, str) and value != "random":
+            raise ValueError("If value is str, it should be 'random'")
+        if not isinstance(scale, Sequence) or not isinstance(ratio, Sequence):
+            raise TypeError("Scale and ratio should be a sequence")
+        if scale[0] > scale[1] or ratio[0] > ratio[1]:
+            import warnings
+
+            warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=2)
+        if scale[0] < 0 or scale[1] > 1:
+            raise ValueError("Scale should be between 0 and 1")
+        if p < 0 or p > 1:
+            raise ValueError("Random erasing probability should be between 0 and 1")
+        self.p, self.scale, self.ratio, self.value, self.inplace = p, tuple(scale), tuple(ratio), value, inplace
+
+    @staticmethod
+    def get_params(img: Tensor, scale: Sequence[float], ratio: Sequence[float],
+                   value: list[float] | None = None) -> tuple[int, int, int, int, Tensor]:
+        """(top, left, h, w, fill) of the rectangle to erase; the whole image and itself when none fits."""
+        img_c, img_h, img_w = img.shape[-3], img.shape[-2], img.shape[-1]
+        area = img_h * img_w
+        log_ratio = log(_creation.tensor(list(ratio)))
+        lo, hi = float(log_ratio[0].item()), float(log_ratio[1].item())
+        for _ in range(10):
+            erase_area = area * _uniform(scale[0], scale[1])
+            aspect = float(exp(_creation.empty(1).uniform_(lo, hi)).item())
+            h = int(round(math.sqrt(erase_area * aspect)))
+            w = int(round(math.sqrt(erase_area / aspect)))
+            if not (h < img_h and w < img_w):
+                continue
+            if value is None:
+                fill = _creation.empty(img_c, h, w, dtype=np.float32).normal_()
+            else:
+                fill = _creation.tensor(value)[:, None, None]
+            i = _randint(img_h - h + 1)
+            j = _randint(img_w - w + 1)
+            return i, j, h, w, fill
+        return 0, 0, img_h, img_w, img
+
+    def __call__(self, img: Tensor) -> Tensor:
+        if not isinstance(img, Tensor):
+            raise TypeError(f"RandomErasing: img should be a Tensor (C, H, W), got {type(img).__name__}")
+        if not _coin(self.p):
+            return img
+        if isinstance(self.value, numbers.Number):
+            value: list[float] | None = [float(self.value)]
+        elif isinstance(self.value, str):
+            value = None
+        else:
+            value = [float(v) for v in self.value]
+        if value is not None and len(value) not in (1, img.shape[-3]):
+            raise ValueError("If value is a sequence, it should have either a single value or "
+                             f"{img.shape[-3]} (number of input channels)")
+        i, j, h, w, fill = self.get_params(img, self.scale, self.ratio, value)
+        out = img if self.inplace else img.clone()
+        out[..., i : i + h, j : j + w] = fill  # F.erase: an in-place write of the fill, broadcast
+        return out
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(p={self.p}, scale={self.scale}, ratio={self.ratio}, "
+                f"value={self.value}, inplace={self.inplace})")
