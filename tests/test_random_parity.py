@@ -331,3 +331,30 @@ def test_random_resized_crop_and_erasing_draw_torchvisions_numbers():
         erase = T.RandomErasing(0.7, value=mine)
         ours = [erase(mytorch.tensor(x)).numpy() for _ in range(40)]
         assert all(a.tobytes() == b.tobytes() for a, b in zip(theirs, ours)), value
+
+
+_BASELINE_CHECK = """
+import numpy as np, torch, mytorch
+from mytorch import _rng_draws
+assert torch.backends.cpu.get_cpu_capability() == "DEFAULT" and _rng_draws.CPU_CAPABILITY == "default"
+for make in (lambda L: L.randn(4099), lambda L: L.empty(100).normal_(0.2, 3.0),
+             lambda L: L.empty(999).uniform_(-0.3, 0.9), lambda L: L.empty(9, dtype=L.float64).normal_(0.2, 3.0),
+             lambda L: L.empty(50).cauchy_(1.0, 2.0)):
+    torch.manual_seed(3)
+    mytorch.manual_seed(3)
+    assert make(torch).numpy().tobytes() == make(mytorch).numpy().tobytes()
+print("ok")
+"""
+
+
+def test_pytorchs_baseline_kernels_are_matched_too():
+    """With ATEN_CPU_CAPABILITY=default PyTorch runs its kernels built without AVX2/FMA: float32 randn
+    through the C library's logf/cosf/sinf (what its AVX-512 build runs as well) and a·b + c unfused.
+    mytorch follows the same variable, so both are checked here on any machine."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, ATEN_CPU_CAPABILITY="default")
+    out = subprocess.run([sys.executable, "-c", _BASELINE_CHECK], capture_output=True, text=True, env=env)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

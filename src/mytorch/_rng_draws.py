@@ -6,7 +6,8 @@ words are drawn in bulk; what PyTorch does per element is written as array expre
 
 * uniform ``[a, b)``: float32 takes one 32-bit word w and x = (w & (2²⁴−1))·2⁻²⁴; float64 one 64-bit
   draw and x = (w & (2⁵³−1))·2⁻⁵³; the value is fma(x, b − a, a) in the dtype (PyTorch's kernel is
-  compiled with fused multiply-adds), and a value rounded up to b becomes a.
+  compiled with fused multiply-adds where the CPU has them -- not in its baseline build), and a
+  value rounded up to b becomes a.
 * normal, 16 or more elements into a contiguous tensor: all n uniforms first, then Box-Muller on
   blocks of 16 (u₁ = 1 − x[j], u₂ = x[j+8] for j < 8: x[j] = r·cos θ, x[j+8] = r·sin θ with
   r = √(−2 log u₁), θ = 2π u₂, then fma(·, std, mean)); when 16 does not divide n, 16 fresh
@@ -47,6 +48,14 @@ def _fma(a, b, c, op: np.dtype):
     return fma64(a, b, c) if op == _F64 else fma32(a, b, c)
 
 
+def _contracted(a, b, c, op: np.dtype):
+    """a·b + c as a kernel writes it: fused where PyTorch's build has FMA (AVX2/AVX-512), two roundings
+    in its baseline ("default") build, which is compiled without FMA instructions."""
+    if FUSED:
+        return _fma(a, b, c, op)
+    return (np.asarray(a, op) * np.asarray(b, op)).astype(op) + np.asarray(c, op)
+
+
 def uniform01(gen: Generator, n: int, op: np.dtype) -> np.ndarray:
     """``n`` values of ``uniform_real_distribution<op>(0, 1)``: x in [0, 1) from the low 24 / 53 bits."""
     if op == _F64:
@@ -65,7 +74,7 @@ def uniform(gen: Generator, n: int, dtype: np.dtype, a: float = 0.0, b: float = 
         raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{dtype}>::max(), but found "
                            f"to={b} and from={a} which result in to-from to exceed the limit")
     x = uniform01(gen, n, op)
-    value = x if (lo == 0 and hi == 1) else _fma(x, hi - lo, lo, op)
+    value = x if (lo == 0 and hi == 1) else _contracted(x, hi - lo, lo, op)
     value = value.astype(dtype, copy=False)
     top = dtype.type(b)
     hit = value == top
@@ -93,6 +102,7 @@ def _cpu_capability() -> str:
 
 
 CPU_CAPABILITY = _cpu_capability()
+FUSED = CPU_CAPABILITY != "default"  # whether the compiler fused a·b + c in the kernels PyTorch runs here
 
 
 def _fill16_float_avx2(u: np.ndarray, mean, std) -> np.ndarray:
@@ -163,7 +173,7 @@ def standard_normal_scalar(gen: Generator, n: int) -> np.ndarray:
 def normal_scalar(gen: Generator, n: int, dtype: np.dtype, mean: float, std: float) -> np.ndarray:
     """The element-by-element path: ``normal_distribution<double>(mean, std)``, cast to ``dtype``."""
     z = standard_normal_scalar(gen, n)
-    value = z if (mean == 0 and std == 1) else fma64(z, float(std), float(mean))
+    value = z if (mean == 0 and std == 1) else _contracted(z, float(std), float(mean), np.dtype(_F64))
     return value.astype(dtype, copy=False)
 
 
@@ -282,11 +292,11 @@ def log_normal(gen: Generator, n: int, dtype: np.dtype, mean: float, std: float)
     """exp of ``normal_distribution<double>(mean, std)`` (the scalar Box-Muller, cache included)."""
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
-    z = fma64(standard_normal_scalar(gen, n), float(std), float(mean))
+    z = _contracted(standard_normal_scalar(gen, n), float(std), float(mean), np.dtype(_F64))
     return libm("exp", z).astype(dtype)
 
 
 def cauchy(gen: Generator, n: int, dtype: np.dtype, median: float, sigma: float) -> np.ndarray:
     """median + σ·tan(π(u − ½)) in double (the sum fused)."""
     u = uniform01_double(gen, n)
-    return fma64(float(sigma), libm("tan", math.pi * (u - 0.5)), float(median)).astype(dtype)
+    return _contracted(float(sigma), libm("tan", math.pi * (u - 0.5)), float(median), np.dtype(_F64)).astype(dtype)
