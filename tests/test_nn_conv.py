@@ -235,13 +235,16 @@ def test_backward_graph_computes_what_backward_computes(name, rng):
 _CONV_ROWS = [op for op in __import__("op_db").OPS if op.name.startswith(("F.conv2d", "F.conv1d", "cnn"))]
 
 
-@pytest.mark.parametrize("layout", [0.0, 1e9], ids=["windows", "flat"])
+@pytest.mark.parametrize("layout", ["windows", "flat", "flat-blocked"])
 @pytest.mark.parametrize("op", _CONV_ROWS, ids=lambda op: op.name)
-def test_both_column_layouts_match_torch(op, layout, rng, monkeypatch):
-    """The windows layout (any stride) and the flat layout (stride 1), each forced on every conv row."""
-    from mytorch.ops.conv import _Plan
+def test_every_column_layout_matches_torch(op, layout, rng, monkeypatch):
+    """The windows layout (any stride), the flat layout (stride 1) and its blocked form (one thread, one
+    group), each forced on every conv row."""
+    from mytorch.ops import conv
     from test_ops import test_gradcheck, test_matches_torch
 
-    monkeypatch.setattr(_Plan, "FLAT_WASTE", layout)
+    monkeypatch.setattr(conv._Plan, "FLAT_WASTE", 0.0 if layout == "windows" else 1e9)
+    monkeypatch.setattr(conv, "get_num_threads", lambda: 1 if layout == "flat-blocked" else 2)
+    monkeypatch.setattr(conv, "_BLOCK_BYTES", 256)  # several blocks even for the tables' small shapes
     test_matches_torch(op, np.float64, rng)
     test_gradcheck(op, rng)
