@@ -53,6 +53,13 @@ SCATTER_COLS = np.array([[0, 2, 1], [2, 0, 0]])  # distinct per column, for scat
 SCATTER_REPEATS = np.array([[0, 1, 2, 0], [0, 1, 1, 2]])  # repeated targets: scatter_add adds them up
 MASK = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
 
+
+def _put(a, key, v):
+    """``x[key] = v`` on a non-leaf copy of ``a`` (the graph records CopySlices / IndexPutBackward0)."""
+    y = a * 1
+    y[key] = v * 1
+    return y
+
 OPS: list[OpInfo] = [
     # ---- binary arithmetic, with broadcasting
     OpInfo("add", lambda m, a, b: a + b, ((3, 4), (3, 4))),
@@ -158,6 +165,10 @@ OPS: list[OpInfo] = [
     OpInfo("expand_keep", lambda m, a: a.expand(-1, 5), ((3, 1),)),
     OpInfo("broadcast_to", lambda m, a: m.broadcast_to(a, (2, 3, 4)), ((4,),)),
     OpInfo("getitem_int", lambda m, a: a[1]),
+    OpInfo("setitem_slice", lambda m, a, v: _put(a, (slice(1, None), 1), v), ((3, 4), (2,))),
+    OpInfo("setitem_range_broadcast", lambda m, a, v: _put(a, (range(2), slice(None)), v), ((3, 4), (4,))),
+    OpInfo("setitem_lists", lambda m, a, v: _put(a, ([0, 2], [3, 1]), v), ((3, 4), (2,))),
+    OpInfo("setitem_mask", lambda m, a, v: _put(a, m.tensor(MASK), v), ((3, 4), (1,))),
     OpInfo("getitem_slice", lambda m, a: a[1:, ::2]),
     OpInfo("getitem_negative_step", lambda m, a: a[:, -1]),
     OpInfo("getitem_none_ellipsis", lambda m, a: a[None, ..., 1], ((2, 3, 4),)),
