@@ -70,8 +70,8 @@ class CIFAR10(VisionDataset):
     Attributes:
         data: uint8 NumPy array (N, 32, 32, 3) (torchvision's type and layout: height, width, channel);
         targets: list of int (N,); classes: the label names (from ``batches.meta`` when present).
-        Both are read at each access, so a new ``data``/``targets`` (a subset, relabelled
-        targets) is what indexing and the loader serve.
+            ``data`` and ``targets`` are read at each access, so new ones (a subset, relabelled
+            targets) are what indexing and the loader serve.
     """
 
     base_folder = "cifar-10-batches-py"
