@@ -268,10 +268,26 @@ def on_config(config):
         log.warning(f"public name without a docstring: {item}")
     api_nav = [{p.module: page_uri(p.module)} for p in pages]
     config.nav = [*(config.nav or []), {"API reference": api_nav}]
+    # `make results` copies the full-size studies' reports into docs/results/<study>/; their
+    # self-contained report.html files are published as they are, listed on one generated page.
+    _RESULTS[:] = sorted(p.parent.name for p in Path(config.docs_dir, "results").glob("*/report.html"))
+    if _RESULTS:
+        config.nav.append({"Results": "results.md"})
     return config
+
+
+_RESULTS: list[str] = []
+
+
+def _results_page() -> str:
+    lines = ["# Results", "", "The reports of the full-size studies (`make results`), each self-contained:", ""]
+    lines += [f"- [{name}](results/{name}/report.html)" for name in _RESULTS]
+    return "\n".join(lines) + "\n"
 
 
 def on_files(files, config):
     for page in _PAGES:
         files.append(File.generated(config, page_uri(page.module), content=render(page)))
+    if _RESULTS:
+        files.append(File.generated(config, "results.md", content=_results_page()))
     return files
