@@ -1,5 +1,8 @@
 """Reverse-mode automatic differentiation: ``Function``, the backward engine, grad mode, gradcheck.
 
+``mytorch.autograd.Function`` is the base class of a *user's* op, on tensors (``custom_function``);
+the library's own ops subclass the array-level ``mytorch.autograd.function.Function``.
+
 Higher-order gradients: with ``create_graph=True`` the backward pass records its own graph, so a
 gradient can be differentiated again (``grad(grad(y, x, create_graph=True)[0].sum(), x)``).
 """
@@ -8,9 +11,9 @@ from __future__ import annotations
 
 from .. import _tensor  # Tensor must exist before the engine and Function bind to it
 from . import engine_general
+from .custom_function import Function, once_differentiable
 from .engine import backward as _backward
 from .engine import general_needed, run_backward, seed_gradients, seed_tensors
-from .function import Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 
 
@@ -104,12 +107,12 @@ def _zeros_like(a):
     return xp.zeros_like(a)
 
 
-from . import anomaly_mode  # noqa: E402
+from . import anomaly_mode, functional, graph  # noqa: E402
 from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: E402
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 
 __all__ = [
-    "Function", "GradcheckError", "backward", "detect_anomaly", "enable_grad", "grad", "gradcheck",
+    "Function", "GradcheckError", "anomaly_mode", "functional", "graph", "once_differentiable", "backward", "detect_anomaly", "enable_grad", "grad", "gradcheck",
     "gradgradcheck", "inference_mode", "is_anomaly_enabled", "set_detect_anomaly",
     "is_grad_enabled", "no_grad", "set_grad_enabled",
 ]

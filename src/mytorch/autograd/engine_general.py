@@ -74,12 +74,15 @@ def _node_grads(node: Function, grad, create_graph: bool):
                 f"{node._name()} has no differentiable backward (no backward_graph), so its gradient cannot be "
                 "differentiated again: create_graph=True is not supported through this op"
             )
-        kept = node.saved_tensors
-        node.saved_tensors = graph_saved(node)
-        try:
+        if node._tensor_io:  # a user's Function: its saved tensors already are graph tensors
             result = bg(node, grad)
-        finally:
-            node.saved_tensors = kept
+        else:
+            kept = node.saved_tensors
+            node.saved_tensors = graph_saved(node)
+            try:
+                result = bg(node, grad)
+            finally:
+                node.saved_tensors = kept
         if type(result) is not tuple:
             result = (result,)
         return tuple(_as_tensor(r) for r in result)

@@ -133,6 +133,8 @@ class Function(Node):
     #             counter moved (an in-place write since forward), and ``backward_graph`` links the
     #             saved arrays that are inputs or the output themselves into the graph
     _released = False
+    # True for the nodes of a user's Function (``custom_function``): backward works on Tensors.
+    _tensor_io = False
     # Set on the edge nodes of a node with several outputs (``OutputEdge``): that node, and which output.
     _owner = None
     _index = 0
@@ -256,6 +258,29 @@ def _record_trace(ctx) -> None:
     ctx._trace = "".join(traceback.format_stack()[:-2])
 
 
+class OutputEdge(Function):
+    """One output of a node with several (a user's Function returning a tuple): its consumers see this
+    single-output node, whose backward hands the gradient up as ``OutputGrads({index: grad})``.
+
+    Users never see it: ``Tensor.grad_fn`` and ``next_functions`` show (the node, the output index)."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (OutputGrads({ctx._index: grad}),)
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        return (OutputGrads({ctx._index: grad}),)
+
+    def _release(self) -> None:
+        owner, index = self._owner, self._index
+        super()._release()
+        self._owner, self._index = owner, index
+
+    def _name(self) -> str:  # noqa: D102  (only error messages reach it)
+        return self._owner._name() if self._owner is not None else "OutputEdge"
+
+
 def _root(a: ndarray):
     """The object owning ``a``'s memory (NumPy collapses view chains, except over foreign buffers)."""
     while type(a.base) is ndarray:
@@ -319,3 +344,4 @@ def _shape_error(cls: type[Function], error: ValueError, arrays: list) -> Runtim
 
 
 from .._tensor import Tensor  # noqa: E402  (Tensor's methods call Function.apply; import last)
+from .custom_function import BackwardCFunction, once_differentiable  # noqa: E402,F401  (torch's names here)

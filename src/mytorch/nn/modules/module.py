@@ -25,6 +25,13 @@ from ..._dtype import as_dtype
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ..parameter import Parameter
+from . import hooks as _hooks
+from .hooks import (  # noqa: F401  (PyTorch's place for the global hooks: nn.modules.module.register_...)
+    register_module_forward_hook,
+    register_module_forward_pre_hook,
+    register_module_full_backward_hook,
+    register_module_full_backward_pre_hook,
+)
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -47,7 +54,31 @@ class Module:
         raise TypeError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _hooks.ACTIVE[0]:  # some module hook exists somewhere: the full call (hooks.call_with_hooks)
+            return _hooks.call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ hooks (see modules/hooks.py)
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False):
+        """``hook(module, args)`` (or ``hook(module, args, kwargs)``) before every ``forward``; it may
+        return new args (or ``(args, kwargs)``). Returns a handle with ``remove()``."""
+        return _hooks.register(self, "forward_pre", hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False):
+        """``hook(module, args, output)`` (or ``hook(module, args, kwargs, output)``) after every
+        ``forward``; it may return a new output. Returns a handle with ``remove()``."""
+        return _hooks.register(self, "forward", hook, prepend, with_kwargs)
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False):
+        """``hook(module, grad_output)`` when the gradients of the outputs are known; it may return new
+        ones. Returns a handle with ``remove()``."""
+        return _hooks.register(self, "backward_pre", hook, prepend)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False):
+        """``hook(module, grad_input, grad_output)`` once the gradients of the module's tensor inputs are
+        known; it may return new grad_input. Returns a handle with ``remove()``."""
+        return _hooks.register(self, "backward", hook, prepend)
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
