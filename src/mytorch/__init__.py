@@ -129,6 +129,7 @@ from ._functional import (
 from ._size import Size
 from ._tensor import Tensor
 from ._threads import get_num_threads, set_num_threads
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from .autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save

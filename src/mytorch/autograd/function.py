@@ -74,20 +74,28 @@ class AccumulateGrad(Node):
     def __init__(self, variable) -> None:
         self._variable = weakref.ref(variable)
 
+    @classmethod
+    def _name(cls) -> str:
+        return "torch::autograd::AccumulateGrad"  # PyTorch's name(), so code that checks it runs unchanged
+
     @property
     def variable(self):
         """The leaf tensor whose ``.grad`` this node fills."""
         return self._variable()
 
 
-_ACCUMULATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# id(leaf) -> its AccumulateGrad node, dropped with the leaf (a WeakKeyDictionary would compare
+# tensors with ==, which is elementwise).
+_ACCUMULATE: dict = {}
 
 
 def accumulate_node(leaf) -> AccumulateGrad:
     """The (one, cached) ``AccumulateGrad`` node of a leaf tensor."""
-    node = _ACCUMULATE.get(leaf)
-    if node is None:
-        node = _ACCUMULATE[leaf] = AccumulateGrad(leaf)
+    key = id(leaf)
+    node = _ACCUMULATE.get(key)
+    if node is None or node.variable is not leaf:
+        node = _ACCUMULATE[key] = AccumulateGrad(leaf)
+        weakref.finalize(leaf, _ACCUMULATE.pop, key, None)
     return node
 
 

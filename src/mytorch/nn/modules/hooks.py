@@ -17,7 +17,6 @@ calls ``forward`` directly; otherwise ``call_with_hooks`` runs, in PyTorch's ord
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -198,6 +197,15 @@ class _BackwardHookState:
                 full = _as_grads(res, len(full), "backward pre hook")
         self.grad_outputs = full
         if not self.inputs_need_grad:
+            if self.hooks:
+                import warnings
+
+                warnings.warn(
+                    "Full backward hook is firing when gradients are computed with respect to module outputs since "
+                    "no inputs require gradients. See the documentation of Module.register_full_backward_hook.",
+                    UserWarning,
+                    stacklevel=2,
+                )
             grad_input = (None,) * self.n_inputs
             for hook in self.hooks:
                 hook(self.module, grad_input, full)
@@ -244,4 +252,3 @@ __all__ = [
     "register_module_forward_hook", "register_module_forward_pre_hook", "register_module_full_backward_hook",
     "register_module_full_backward_pre_hook",
 ]
-_ = OrderedDict
