@@ -68,10 +68,10 @@ def test_hessian():
 
 def test_vhp_and_hvp():
     for name in ("vhp", "hvp"):
-        _check(lambda lib: getattr(lib.autograd.functional, name)(_scalar, (_t(lib, A), _t(lib, B)),
-                                                                  (_t(lib, A.T.T * 0.3), _t(lib, B * 2))))
-        _check(lambda lib: getattr(lib.autograd.functional, name)(lambda y: (y ** 4).sum(), _t(lib, B),
-                                                                  _t(lib, B[::-1].copy())))
+        _check(lambda lib, name=name: getattr(lib.autograd.functional, name)(
+            _scalar, (_t(lib, A), _t(lib, B)), (_t(lib, A * 0.3), _t(lib, B * 2))))
+        _check(lambda lib, name=name: getattr(lib.autograd.functional, name)(
+            lambda y: (y ** 4).sum(), _t(lib, B), _t(lib, B[::-1].copy())))
 
 
 def test_create_graph_keeps_results_differentiable():

@@ -71,7 +71,8 @@ def test_forward_pre_and_forward_hooks_replace_args_and_outputs():
     def run(lib, model, log):
         return [
             model[0].register_forward_pre_hook(lambda mod, args: log.append(("pre0", _arr(args))) or (args[0] * 2,)),
-            model[0].register_forward_hook(lambda mod, args, out: (log.append(("fwd0", _arr([args, out]))), out + 1)[1]),
+            model[0].register_forward_hook(
+                lambda mod, args, out: (log.append(("fwd0", _arr([args, out]))), out + 1)[1]),
             model[2].register_forward_hook(lambda mod, args, out: log.append(("fwd2a", _arr(out)))),
             model[2].register_forward_hook(lambda mod, args, out: log.append(("fwd2first", 1)), prepend=True),
         ]
@@ -90,7 +91,8 @@ def test_hooks_with_kwargs():
         m = Scale()
         h1 = m.register_forward_pre_hook(lambda mod, args, kwargs: (args, {"factor": kwargs["factor"] * 10}),
                                          with_kwargs=True)
-        h2 = m.register_forward_hook(lambda mod, args, kwargs, out: seen.append(kwargs["factor"]), with_kwargs=True)
+        h2 = m.register_forward_hook(lambda mod, args, kwargs, out, seen=seen: seen.append(kwargs["factor"]),
+                                     with_kwargs=True)
         y = m(lib.ones(2), factor=2.0)
         assert seen == [20.0] and y.tolist() == [20.0, 20.0]
         h1.remove()
@@ -116,7 +118,7 @@ def test_backward_hook_on_a_module_whose_input_needs_no_grad():
     for lib in LIBS:
         lin = lib.nn.Linear(3, 2).double()
         seen = []
-        h = lin.register_full_backward_hook(lambda mod, gi, go: seen.append((gi, tuple(go[0].shape))))
+        h = lin.register_full_backward_hook(lambda mod, gi, go, seen=seen: seen.append((gi, tuple(go[0].shape))))
         lin(lib.ones(4, 3, dtype=lib.float64)).sum().backward()
         assert seen == [((None,), (4, 2))]
         h.remove()
