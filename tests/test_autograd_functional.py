@@ -26,8 +26,16 @@ def _flat(x):
     return [x.detach().numpy()]
 
 
+def _structure(x):
+    if isinstance(x, (tuple, list)):
+        return (type(x).__name__, [_structure(y) for y in x])
+    return tuple(x.shape)
+
+
 def _check(fn):
-    ours, theirs = (_flat(fn(lib)) for lib in LIBS)
+    results = [fn(lib) for lib in LIBS]
+    assert _structure(results[0]) == _structure(results[1])  # Tensor vs tuples nested as torch's
+    ours, theirs = (_flat(r) for r in results)
     assert len(ours) == len(theirs)
     for a, b in zip(ours, theirs):
         assert a.shape == b.shape

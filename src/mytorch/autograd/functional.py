@@ -226,9 +226,7 @@ def hessian(func: Callable, inputs, create_graph: bool = False, strict: bool = F
         return tuple(Tensor._make(x._data * 0, False, None) if g is None else g for g, x in zip(gs, xs))
 
     res = jacobian(gradient, inputs, create_graph=create_graph, strict=strict, vectorize=vectorize)
-    if is_in_tuple:
-        return res
-    return res[0]
+    return res if is_in_tuple else res[0][0]
 
 
 def vhp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool = False):
