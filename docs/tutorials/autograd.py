@@ -77,7 +77,8 @@ print("mytorch: ", x.grad.item(), y.grad.item())
 # ## Writing an operation
 #
 # An operation is a `mytorch.autograd.Function` with a `forward` and a `backward` side by side.
-# Both work on NumPy arrays; `ctx` is the node, and it keeps what backward needs. Here is
+# Both work on tensors, as in PyTorch (inside them no graph is recorded); `ctx` is the node, and it
+# keeps what backward needs. Here is
 # \(\mathrm{softplus}(x) = \log(1 + e^x)\), whose derivative is the logistic sigmoid
 # \(\sigma(x) = 1/(1 + e^{-x})\).
 
@@ -91,12 +92,12 @@ class Softplus(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.logaddexp(0.0, a)       # log(1 + e^a) without overflow
+        return a.clamp(min=0) + ((-a.abs()).exp() + 1).log()  # log(1 + e^a) without overflow
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad / (1.0 + np.exp(-a))  # grad * sigmoid(a)
+        return grad * a.sigmoid()
 
 
 t = mytorch.linspace(-3, 3, 7, dtype=mytorch.float64, requires_grad=True)
