@@ -195,3 +195,17 @@ def test_an_op_without_backward_graph_names_itself():
     x = mytorch.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="OpaqueBackward0 has no differentiable backward"):
         mytorch.autograd.grad(Opaque.apply(x).sum(), x, create_graph=True)
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+def test_norm_at_zero_has_a_zero_gradient():
+    out = []
+    for lib in LIBS:
+        x = lib.zeros(3, dtype=lib.float64, requires_grad=True)
+        x.norm().backward(create_graph=True)
+        y = _t(lib, [[3.0, 4.0], [0.0, 0.0]])
+        (g,) = lib.autograd.grad(y.norm(dim=1).sum(), y, create_graph=True)
+        (h,) = lib.autograd.grad(g[0].sum(), y)
+        # (the zero row's second derivative: torch gives nan there, mytorch 0; only the first row is compared)
+        out.append([_np(x.grad), _np(g), _np(h)[0]])
+    _close(*out)

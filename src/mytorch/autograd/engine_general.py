@@ -224,7 +224,13 @@ def _retain(state, grad, create_graph: bool) -> None:
 def _accumulate(t, grad, create_graph: bool, owned: set | None = None) -> None:
     """Add ``grad`` to ``t.grad``: out of place and graph-linked under create_graph, else in place."""
     if create_graph:
-        t._grad = grad if t._grad is None else t._grad + grad
+        if t._grad is None:
+            a = grad._data
+            if not grad._requires_grad and (a.base is not None or not a.flags.writeable):
+                grad = Tensor._make(a.copy(), False, None)  # a .grad the user may write to owns its memory
+            t._grad = grad
+        else:
+            t._grad = t._grad + grad
         return
     from .engine import _accumulate as add_array
 
