@@ -41,7 +41,7 @@ TRAIN = ("--dataset", "mnist", "--model", "mlp", "--hidden", "8", "--batch-size"
 
 
 def snapshot(path):
-    """Every file's bytes and mode, every directory: what 'nothing touched' compares."""
+    """Every file's bytes and mode, every link's target, every directory: what 'nothing touched' compares."""
     if not os.path.exists(path):
         return None
     out = {}
@@ -49,6 +49,9 @@ def snapshot(path):
         out[os.path.relpath(dirpath, path) + "/"] = None
         for name in filenames:
             p = os.path.join(dirpath, name)
+            if os.path.islink(p):  # a link is compared by where it points (it may lead nowhere)
+                out[os.path.relpath(p, path)] = ("link", os.readlink(p))
+                continue
             with open(p, "rb") as f:
                 out[os.path.relpath(p, path)] = (f.read(), os.stat(p).st_mode)
     return out
@@ -293,6 +296,43 @@ def test_resume_into_a_run_killed_before_its_first_checkpoint_starts_over(capsys
             os.unlink(out / name)
     assert main(["train", "--data-dir", str(data), "--out", str(out), "--epochs", "1", "--resume", *TRAIN]) == 0
     assert (out / LAST).is_file()
+
+
+@pytest.mark.parametrize("kind", ["dangling", "loop"])
+@pytest.mark.parametrize("resume", [True, False])
+def test_a_checkpoint_link_that_leads_nowhere_is_refused_and_kept(capsys, data, good_run, tmp_path, kind, resume):
+    """checkpoint-last as a link to an unmounted share (dangling) or a link loop: one line naming it, nothing
+    changed (before: --resume started over silently and replaced the link)."""
+    out = copy_run(good_run, tmp_path)
+    os.unlink(out / LAST)
+    if kind == "dangling":
+        os.symlink(tmp_path / "unmounted-share" / LAST, out / LAST)
+    else:
+        os.symlink(out / "loop-b", out / LAST)
+        os.symlink(out / LAST, out / "loop-b")
+    argv = ["train", "--data-dir", data, "--out", out, "--epochs", "2", *TRAIN] + (["--resume"] if resume else [])
+    err = refused(capsys, argv, out)
+    assert str(out / LAST) in err
+    assert ("symbolic link loop" if kind == "loop" else "dangling symbolic link") in err
+
+
+def test_a_lab_cell_does_not_clear_a_run_whose_checkpoint_link_dangles(data, good_run, tmp_path):
+    """The lab resumes a cell when checkpoint-last is there -- as a dangling link too -- so run() refuses it
+    before the cell removes its stale files."""
+    from mytorch.lab.cell import run_cell
+    from mytorch.train.recipe import RecipeError
+
+    out = copy_run(good_run, tmp_path)
+    os.unlink(out / LAST)
+    os.symlink(tmp_path / "gone" / LAST, out / LAST)
+    before = snapshot(out)
+    config = json.loads((out / "config.json").read_text())
+    config = {k: v for k, v in config.items() if k != "title"}
+    with pytest.raises(RecipeError, match="dangling symbolic link"):
+        run_cell("cell", config, str(out), data_dir=str(data), download=False, executor={})
+    after = snapshot(out)
+    after.pop(".lock", None)  # the cell's lock file (empty), the one thing a cell always creates
+    assert after == before
 
 
 def test_config_json_is_written_atomically(data, tmp_path, monkeypatch):

@@ -61,6 +61,27 @@ def memo_bomb(copies: int, size: int = 1 << 20) -> bytes:
     return out
 
 
+def shared_list_dag(levels: int, images: int = 2) -> bytes:
+    """labels = [x, x], x = [y, y], ...: ``levels`` levels of two memo references each, 2**levels leaves."""
+    labels = [1]
+    for _ in range(levels):
+        labels = [labels, labels]
+    return pickle.dumps({b"data": np.zeros((images, 3072), np.uint8), b"labels": labels}, protocol=4)
+
+
+def nested_labels(depth: int) -> bytes:
+    """labels = [[[...[]...]]] ``depth`` lists deep, spelled with opcodes (pickle.dumps would recurse)."""
+    head = pickle.dumps({b"data": np.zeros((1, 3072), np.uint8)}, protocol=4)[:-1]  # drop STOP
+    return head + b"C\x06labels" + b"]" * depth + b"a" * (depth - 1) + b"s."
+
+
+def self_containing_labels() -> bytes:
+    """labels = L where L = [L] (pickle spells the cycle with its memo)."""
+    cycle: list = []
+    cycle.append(cycle)
+    return pickle.dumps({b"data": np.zeros((1, 3072), np.uint8), b"labels": cycle}, protocol=4)
+
+
 HOSTILE = {
     # item 1: structured dtypes put a field outside the item (reads foreign memory, or segfaults)
     "labels: field at 1 MiB": batch(labels=array_with(structured_dtype(1 << 20))),
@@ -85,7 +106,33 @@ HOSTILE = {
     "_codecs.encode of bytes": b"\x80\x03c_codecs\nencode\nC\x01xX\x06\x00\x00\x00latin1\x86R.",
     "BUILD on a dict": b"\x80\x02}}b.",
     "np.ndarray via NEWOBJ": b"\x80\x02cnumpy\nndarray\n(J\x00\x00\x00\x10tq\x00\x85\x81.",
+    # issue 26: values that explode (or recurse) only when a caller walks them
+    "labels: DAG of shared lists, 2**30 leaves": shared_list_dag(30),
+    "labels: nested 100 000 lists deep": nested_labels(100_000),
+    "labels: a list that contains itself": self_containing_labels(),
 }
+
+
+@pytest.mark.parametrize("case, message", [
+    ("labels: DAG of shared lists, 2**30 leaves", r"refusing plain data of more than \d+ items \(shared lists"),
+    ("labels: nested 100 000 lists deep", "refusing plain data nested more than 100 containers deep"),
+    ("labels: a list that contains itself", "refusing a list that contains itself"),
+])
+def test_exploding_labels_get_one_clear_error(tmp_path, case, message):
+    assert len(HOSTILE[case]) < 500_000  # a few kilobytes (the nested one: 2 bytes a level)
+    make_cifar(tmp_path)
+    (tmp_path / "cifar-10-batches-py" / "test_batch").write_bytes(HOSTILE[case])
+    with pytest.raises(ValueError, match="test_batch: unsafe or invalid pickle: " + message):
+        CIFAR10(tmp_path, train=False)
+
+
+def test_shared_labels_within_the_files_size_still_load(tmp_path):
+    """Sharing is refused by how far it expands, not for itself: the same int or string repeated is fine."""
+    make_cifar(tmp_path)
+    name = "img.png"
+    blob = pickle.dumps({b"data": np.zeros((3, 3072), np.uint8), b"labels": [7, 7, 7], b"filenames": [name] * 3})
+    (tmp_path / "cifar-10-batches-py" / "test_batch").write_bytes(blob)
+    np.testing.assert_array_equal(CIFAR10(tmp_path, train=False).targets, [7, 7, 7])
 
 
 @pytest.mark.parametrize("case", list(HOSTILE))
@@ -177,6 +224,7 @@ def test_valid_batches_in_every_protocol_load(tmp_path, protocol, labels_as):
         ([10, 2, 3, 4], r"label 10 \(item 0\) is out of range"),
         ([2**70, 2, 3, 4], r"label 1180591620717411303424 \(item 0\) is out of range"),
         ([np.float64(1), 2, 3, 4], r"label 0 is .*float64"),
+        ([list(range(10_000)), 2, 3, 4], r"label 0 is \[0, 1, 2, 3, \.\.\.\] \(list\)"),  # cut short
         (np.array([1.0, 2, 3, 4]), r"'labels' must be integers 0-9, got a float64 array"),
         (np.array([True, False, True, True]), r"'labels' must be integers 0-9, got a bool array"),
         (np.array([[1], [2], [3], [4]]), r"'labels' must be integers 0-9, got a int64 array of shape \(4, 1\)"),

@@ -134,6 +134,35 @@ def test_memory_stays_flat_over_100_steps(make_opt):
     assert losses[-1] < losses[0]
 
 
+@pytest.mark.parametrize("make_opt", [
+    lambda ps: optim.SGD(ps, lr=0.01),
+    lambda ps: optim.SGD(ps, lr=0.01, momentum=0.9, weight_decay=0.01),
+    lambda ps: optim.Adam(ps, lr=0.001, weight_decay=0.01),
+], ids=["sgd", "sgd-momentum", "adam"])
+def test_optimizer_steps_leave_no_needle_tensor_alive(make_opt):
+    """The course's memory check counts live needle Tensors: the optimizer's state is arrays, so the count
+    after a step (the first one included, which creates the state) equals the count before it."""
+    np.random.seed(0)
+    model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
+    x = ndl.Tensor(np.random.randn(5, 6).astype(np.float32))
+    y = ndl.Tensor(np.array([0, 2, 1, 1, 0], np.uint8))
+    opt = make_opt(model.parameters())
+    loss_fn = nn.SoftmaxLoss()
+    for _ in range(3):
+        opt.reset_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        del loss
+        gc.collect()
+        before = autograd.TENSOR_COUNTER
+        opt.step()
+        gc.collect()
+        counted = autograd.TENSOR_COUNTER
+        assert counted == before, "optimizer.step() left needle Tensors alive"
+    state = [*getattr(opt, "u", {}).values(), *getattr(opt, "m", {}).values(), *getattr(opt, "v", {}).values()]
+    assert all(type(a) is np.ndarray for a in state)
+
+
 # ------------------------------------------------------------------------------------ transforms
 def test_random_flip_horizontal_draws_one_rand_per_image_and_flips_w():
     img = np.arange(2 * 3 * 2, dtype=np.float32).reshape(2, 3, 2)  # H=2, W=3, C=2

@@ -13,7 +13,10 @@ protocols 0-2) a ``bytes`` object need to rebuild themselves, each replaced by a
   shape, a plain dtype and exactly ``prod(shape) * itemsize`` bytes of data;
 * ``_codecs.encode`` (how protocols 0-2 spell ``bytes``) only with latin-1, the lossless codec;
 * every byte these callables allocate is counted against a budget of twice the file size (plus
-  1 MiB), so a 100-byte pickle cannot declare a 3 GB array.
+  1 MiB), so a 100-byte pickle cannot declare a 3 GB array;
+* the loaded value is walked without recursion and refused if it contains itself, nests more than
+  100 deep, or expands (counting a shared container once per reference) to more items than the
+  file could spell one by one: a few kilobytes of memo references cannot stand for 2**30 labels.
 
 The pure-Python unpickler is used because the C one cannot have its BUILD opcode replaced; the
 data of a batch is one large string opcode, so this costs milliseconds. Everything else a pickle
@@ -40,6 +43,7 @@ _np_scalar = np.int64(0).__reduce__()[0]  # a NumPy scalar: scalar(dtype, its by
 _PLAIN = (dict, list, tuple, set, frozenset, str, bytes, bytearray, int, float, complex, bool, type(None))
 _PLAIN_KINDS = "biufc"
 _MAX_DIMS = 32
+_MAX_DEPTH = 100  # containers within containers; a CIFAR batch nests 2 deep
 
 
 class _Refused(pickle.UnpicklingError):
@@ -208,24 +212,55 @@ class _RestrictedUnpickler(pickle._Unpickler):  # noqa: SLF001  (the Python unpi
     dispatch[pickle.BUILD[0]] = load_build
 
 
-def _check_plain(obj: Any) -> None:
-    """Raise unless ``obj`` is made only of plain containers, scalars and plain numeric arrays (iterative)."""
-    stack, seen = [obj], set()
+def _children(o: Any) -> list:
+    if isinstance(o, dict):
+        return [*o.keys(), *o.values()]
+    if isinstance(o, (list, tuple, set, frozenset)):
+        return list(o)
+    return []
+
+
+def _check_plain(obj: Any, max_items: int) -> None:
+    """Raise unless ``obj`` is made only of plain containers, scalars and plain numeric arrays.
+
+    Also refused, before anything walks the value recursively: a container that contains itself,
+    nesting deeper than ``_MAX_DEPTH``, and shared containers that *expand* to more than
+    ``max_items`` items (``[x, x]`` with ``x = [y, y]`` ...: 30 levels of a few bytes each are 2**30
+    leaves once a caller iterates, prints or copies them). Counted bottom-up, each object once:
+    ``items(o) = 1 + sum(items(child))``.
+    """
+    state: dict[int, bool] = {}  # id -> finished (False: on the current path)
+    order = []
+    stack: list[tuple[Any, bool]] = [(obj, False)]
+    path = 0  # containers on the current path: the nesting depth
     while stack:
-        o = stack.pop()
-        if id(o) in seen:
+        o, leaving = stack.pop()
+        if leaving:
+            state[id(o)] = True
+            order.append(o)
+            path -= 1
             continue
-        seen.add(id(o))
+        if id(o) in state:
+            if not state[id(o)]:
+                raise _Refused(f"refusing a {type(o).__name__} that contains itself")
+            continue
         if isinstance(o, (np.ndarray, np.generic)):
             if (isinstance(o, np.ndarray) and type(o) is not np.ndarray) or not _is_plain_dtype(o.dtype):
                 raise _Refused(f"refusing a {type(o).__name__} of dtype {o.dtype}")
         elif type(o) not in _PLAIN:
             raise _Refused(f"refusing an object of type {type(o).__name__}")
-        elif isinstance(o, dict):
-            stack.extend(o.keys())
-            stack.extend(o.values())
-        elif isinstance(o, (list, tuple, set, frozenset)):
-            stack.extend(o)
+        state[id(o)] = False
+        path += 1
+        if path > _MAX_DEPTH:
+            raise _Refused(f"refusing plain data nested more than {_MAX_DEPTH} containers deep")
+        stack.append((o, True))
+        stack.extend((c, False) for c in _children(o))
+    items: dict[int, int] = {}
+    for o in order:  # children before their parents
+        items[id(o)] = n = 1 + sum(items[id(c)] for c in _children(o))
+        if n > max_items:
+            raise _Refused(f"refusing plain data of more than {max_items} items (shared {type(o).__name__}s "
+                           f"repeated: {n} once expanded, more than a file of this size can hold)")
 
 
 def safe_load_pickle(path: str | os.PathLike, max_file_bytes: int | None = None) -> Any:
@@ -233,7 +268,9 @@ def safe_load_pickle(path: str | os.PathLike, max_file_bytes: int | None = None)
 
     A pickle that names any other callable or class, or a dtype that is not a plain number, is
     refused with ``ValueError`` before anything it names could run; so is one whose arrays would
-    need more memory than the file size allows. Strings pickled by Python 2 are decoded as latin-1
+    need more memory than the file size allows, and one whose value contains itself, nests more than
+    100 containers deep or shares containers so that it expands to more items than the file could
+    spell one by one (4 per byte). Strings pickled by Python 2 are decoded as latin-1
     (as NumPy needs). ``max_file_bytes`` refuses larger files before reading them.
     """
     path = os.fspath(path)
@@ -244,7 +281,8 @@ def safe_load_pickle(path: str | os.PathLike, max_file_bytes: int | None = None)
         data = f.read()
     try:
         obj = _RestrictedUnpickler(io.BytesIO(data), budget=2 * len(data) + (1 << 20)).load()
-        _check_plain(obj)
+        # Every item costs the stream at least one opcode byte unless it is a shared reference.
+        _check_plain(obj, max_items=4 * len(data) + 1024)
     except pickle.UnpicklingError as e:
         raise ValueError(f"{path}: unsafe or invalid pickle: {e}") from None
     except (

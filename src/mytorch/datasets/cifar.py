@@ -11,6 +11,7 @@ An item is ``(image, label)``: the image a float32 array (3, 32, 32) in [0, 1], 
 from __future__ import annotations
 
 import os
+import reprlib
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,13 @@ _BATCH_IMAGES = 10000
 _NUM_CLASSES = 10
 
 
+def _short_repr(value: Any) -> str:
+    """``repr`` cut to a few items and two levels: an error message never expands a whole value."""
+    r = reprlib.Repr()
+    r.maxlevel, r.maxlist, r.maxtuple, r.maxdict, r.maxset, r.maxstring, r.maxother = 2, 4, 4, 4, 4, 40, 40
+    return r.repr(value)
+
+
 def _check_labels(path: str, labels: list | tuple | np.ndarray) -> np.ndarray:
     """The labels as int64, refusing anything but integers 0-9 (no floats, strings or booleans)."""
     if isinstance(labels, np.ndarray):
@@ -38,7 +46,8 @@ def _check_labels(path: str, labels: list | tuple | np.ndarray) -> np.ndarray:
     else:
         for i, v in enumerate(labels):
             if type(v) is not int and not isinstance(v, np.integer):  # bool is not an int here
-                raise ValueError(f"{path}: label {i} is {v!r} ({type(v).__name__}); labels must be integers 0-9")
+                raise ValueError(f"{path}: label {i} is {_short_repr(v)} ({type(v).__name__}); labels must be "
+                                 "integers 0-9")
         values = [int(v) for v in labels]
     bad = [i for i, v in enumerate(values) if not 0 <= v < _NUM_CLASSES] if not isinstance(values, np.ndarray) \
         else np.flatnonzero((values < 0) | (values >= _NUM_CLASSES)).tolist()

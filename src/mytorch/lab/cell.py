@@ -111,9 +111,9 @@ def run_cell(name: str, config: dict, cell_dir: str, data_dir: str | None, downl
         done = read_json(out / RESULT)
         if done is not None:
             return done
-        if start_from and not (out / LAST).exists() and (Path(start_from) / LAST).is_file():
+        if start_from and not os.path.lexists(out / LAST) and (Path(start_from) / LAST).is_file():
             _continue_from(Path(start_from), out)
-        resume = (out / LAST).exists()
+        resume = os.path.lexists(out / LAST)  # a dangling link too: run() refuses it, nothing is removed
         if not resume:
             for stale in _STALE:
                 (out / stale).unlink(missing_ok=True)

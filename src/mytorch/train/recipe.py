@@ -21,6 +21,7 @@ to ``config.json``): BLAS rounds a matmul differently on 1 and on 2 threads.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import functools
 import json
 import math
@@ -511,6 +512,31 @@ def _load_resume_checkpoint(path: Path, config: RunConfig) -> Any:
     return checkpoint
 
 
+def _check_links(out: Path, resume: bool) -> None:
+    """Refuse a run file that is a symbolic link leading nowhere (dangling, or a loop).
+
+    A checkpoint kept on a share that is not mounted looks like no checkpoint at all: resuming
+    would start over and replace the link, losing the run's progress without a word. Nothing is
+    read or written before this check.
+    """
+    for name in (LAST, "config.json", BEST, "metrics.csv", "curves.png"):
+        f = out / name
+        if not f.is_symlink():
+            continue
+        try:
+            os.stat(f)
+            continue
+        except OSError as e:
+            loop = e.errno == errno.ELOOP
+        try:
+            target = os.readlink(f)
+        except OSError:
+            target = "?"
+        what = "a symbolic link loop" if loop else f"a dangling symbolic link (to {target}, which does not exist)"
+        raise RecipeError(f"{'resume: ' if resume else ''}{f} is {what}; refusing to start over or replace it "
+                          "(mount or restore its target, or remove the link)")
+
+
 def _check_can_write(out: Path) -> None:
     """Refuse, before anything is written, an output directory or file that cannot be replaced."""
     existing = out
@@ -554,6 +580,7 @@ def run(
     # Applied (also when None: the process's count, made explicit) and recorded: results depend on it.
     config = config.replace(threads=config.threads or get_num_threads())
     set_num_threads(config.threads)
+    _check_links(out, resume)
     if resume:
         _check_resume(out, config)
     elif (out / LAST).exists():

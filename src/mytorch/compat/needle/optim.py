@@ -18,6 +18,10 @@
 A step never writes ``p.grad`` and builds no graph: each parameter gets a *new* array holding the
 updated values (so arrays a caller took from ``numpy()`` earlier keep their values), and the
 optimizer's own state is updated in place. Parameters whose ``grad`` is None are skipped.
+
+The state (``u``; ``m`` and ``v``) is plain NumPy arrays keyed by parameter, not needle Tensors: the
+update works on the underlying arrays, as the handout's hint says, so a step creates no needle
+Tensor and the course's memory check (``TENSOR_COUNTER``) sees none left alive by the optimizer.
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ class SGD(Optimizer):
         self.lr = lr
         self.momentum = momentum
         self.weight_decay = weight_decay
-        self.u: dict[Tensor, Tensor] = {}
+        self.u: dict[Tensor, np.ndarray] = {}
 
     def step(self) -> None:
         for p in self.params:
@@ -77,8 +81,8 @@ class SGD(Optimizer):
             buf = None
             if self.momentum:
                 if p not in self.u:
-                    self.u[p] = Tensor.make_const(np.zeros_like(theta))
-                buf = self.u[p].realize_cached_data()
+                    self.u[p] = np.zeros_like(theta)
+                buf = self.u[p]
             F.sgd(theta, g, buf, first=False, lr=float(self.lr), momentum=float(self.momentum),
                   dampening=float(self.momentum), weight_decay=float(self.weight_decay), nesterov=False,
                   maximize=False)
@@ -97,8 +101,8 @@ class Adam(Optimizer):
         self.eps = eps
         self.weight_decay = weight_decay
         self.t = 0
-        self.m: dict[Tensor, Tensor] = {}
-        self.v: dict[Tensor, Tensor] = {}
+        self.m: dict[Tensor, np.ndarray] = {}
+        self.v: dict[Tensor, np.ndarray] = {}
 
     def step(self) -> None:
         self.t += 1
@@ -107,9 +111,9 @@ class Adam(Optimizer):
                 continue
             theta, g = _arrays(p)
             if p not in self.m:
-                self.m[p] = Tensor.make_const(np.zeros_like(theta))
-                self.v[p] = Tensor.make_const(np.zeros_like(theta))
-            F.adam(theta, g, self.m[p].realize_cached_data(), self.v[p].realize_cached_data(), None,
+                self.m[p] = np.zeros_like(theta)
+                self.v[p] = np.zeros_like(theta)
+            F.adam(theta, g, self.m[p], self.v[p], None,
                    step=float(self.t), lr=float(self.lr), beta1=float(self.beta1), beta2=float(self.beta2),
                    eps=float(self.eps), weight_decay=float(self.weight_decay), maximize=False,
                    decoupled_weight_decay=False)
