@@ -270,6 +270,10 @@ def where(condition, input, other) -> Tensor:  # noqa: A002
         input, other = input.to(out), other.to(out)
     elif not tensors:
         input, other = _t(input), other
+    elif isinstance(other if tensors[0] is input else input, float) and tensors[0].dtype.kind in "biu":
+        # an integer tensor beside a Python float: the default float dtype, as PyTorch (not NumPy's float64)
+        t = tensors[0].to(_dtype.get_default_dtype())
+        input, other = (t, other) if tensors[0] is input else (input, t)
     return Where.apply(cond, input, other)
 
 

@@ -729,6 +729,8 @@ class Tensor:
     def var(self, dim=None, *, correction=None, unbiased=None, keepdim=False, axis=None, keepdims=None,
             ddof=None) -> Tensor:
         """Σ(x − mean)² / (n − correction) over ``dim``; ``correction=1`` (the default) is unbiased."""
+        if self._data.dtype.kind not in "fc":
+            raise RuntimeError(f"std and var only support floating point dtypes, got {self.dtype}")  # as PyTorch
         correction = _correction(correction, unbiased, ddof)
         keep = keepdim if keepdims is None else keepdims
         axes = reduction_axes(dim, axis, self._data.ndim)
@@ -743,8 +745,9 @@ class Tensor:
         r"""The standard deviation over ``dim``, $\sqrt{\operatorname{var}(x)}$, with the same ``correction`` /
         ``unbiased`` / ``keepdim`` as ``var``.
         """
-        return self.var(dim, correction=correction, unbiased=unbiased, keepdim=keepdim, axis=axis,
-                        keepdims=keepdims, ddof=ddof).sqrt()
+        # StdRoot: sqrt whose gradient is 0 where std is 0 (PyTorch's std backward)
+        return StdRoot.apply(self.var(dim, correction=correction, unbiased=unbiased, keepdim=keepdim, axis=axis,
+                                      keepdims=keepdims, ddof=ddof))
 
     def amax(self, dim=None, keepdim: builtins.bool = False, *, axis=None, keepdims=None) -> Tensor:
         """The maximum over ``dim`` (all dimensions when None); the gradient is shared equally among tied maxima."""
@@ -1221,6 +1224,8 @@ def _binary(fn, a: Tensor, b, reflected: builtins.bool = False):
     Only integer/bool operands are ever cast here (plainly: they carry no gradient). Two float
     dtypes are left to NumPy, which promotes them as PyTorch does; the gradients are cast back.
     """
+    if fn is Sub and (a._data.dtype == xp.bool_ or (isinstance(b, Tensor) and b._data.dtype == xp.bool_)):
+        Sub.forward(None, a._data, b._data if isinstance(b, Tensor) else b)  # PyTorch's refusal, before any cast
     if isinstance(b, Tensor):
         da, db = a._data.dtype, b._data.dtype
         out = da if da == db else _dtype.result_type(da, db)
@@ -1383,6 +1388,7 @@ from .ops.elementwise import (  # noqa: E402
     Relu,
     Sigmoid,
     Sqrt,
+    StdRoot,
     Sub,
     Tanh,
 )

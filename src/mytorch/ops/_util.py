@@ -8,6 +8,16 @@ from .._backend import ndarray, xp
 _BITS = {2: xp.uint16, 4: xp.uint32, 8: xp.uint64}
 
 
+def as_float(x: ndarray) -> ndarray:
+    """``x`` in the default float dtype when it is bool or integer: PyTorch's floating ops (exp, sin,
+    sqrt ...) give float32 for integer input, where NumPy would give float64 (or keep the integers)."""
+    if x.dtype.kind in "biu":
+        from .._dtype import as_dtype
+
+        return x.astype(as_dtype(None))
+    return x
+
+
 def masked(grad: ndarray, mask: ndarray) -> ndarray:
     """``grad`` where ``mask`` is True, +0 elsewhere: ``xp.where(mask, grad, 0)`` in a new array.
 

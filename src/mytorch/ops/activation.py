@@ -10,6 +10,7 @@ import math
 
 from .._backend import xp
 from ..autograd.function import Function
+from ._util import as_float
 from .elementwise import Where
 from .special import erf
 
@@ -24,7 +25,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        shifted = x - x.max(axis=axis, keepdims=True)
+        x = as_float(x)
+        shifted = x - x.max(axis=axis, keepdims=True, initial=-xp.inf)  # initial: a 0-size axis
         out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(out)
         ctx.axis = axis
@@ -46,7 +48,8 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        e = xp.exp(x - x.max(axis=axis, keepdims=True))
+        x = as_float(x)
+        e = xp.exp(x - x.max(axis=axis, keepdims=True, initial=-xp.inf))  # initial: a 0-size axis
         out = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         ctx.axis = axis
@@ -68,6 +71,7 @@ class Erf(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = as_float(x)
         ctx.save_for_backward(x)
         return erf(x)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .._backend import xp
 from ..autograd.function import Function
 from ._graph import const, select, sum_to
-from ._util import masked, unbroadcast
+from ._util import as_float, masked, unbroadcast
 
 
 def _meta(ctx, *arrays) -> None:
@@ -42,6 +42,9 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if any(getattr(v, "dtype", None) == xp.bool_ for v in (a, b)):
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported; to invert a "
+                               "mask use `~` or logical_not()")  # PyTorch's refusal (NumPy's too)
         _meta(ctx, a, b)
         return a - b
 
@@ -114,6 +117,9 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx, x):
+        if x.dtype == xp.bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported; to invert a mask "
+                               "use `~` or logical_not()")
         return -x
 
     @staticmethod
@@ -134,8 +140,10 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if getattr(a, "dtype", None) == xp.bool_:  # PyTorch: bool ** int is int64, bool ** float the default float
+            a = a.astype(xp.int64) if _integral(b) else as_float(a)
         _meta(ctx, a, b)
-        out = a**b
+        out = _int_pow(a, b) if _integral(a) and _integral(b) and xp.any(xp.asarray(b) < 0) else a**b
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)  # out only for db (as torch)
         return out
 
@@ -172,11 +180,27 @@ class Pow(Function):
             gb = sum_to(select(~((a_raw == 0) & (b_raw >= 0)), gb), *mb)
         return ga, gb
 
+
+def _integral(v) -> bool:
+    return isinstance(v, int) or getattr(getattr(v, "dtype", None), "kind", "f") in "biu"
+
+
+def _int_pow(a, b):
+    """Integer aᵇ with negative exponents as PyTorch computes them (NumPy refuses): 1 for a = 1, ±1 for
+    a = −1 (by the parity of b), 0 otherwise."""
+    a, b = xp.broadcast_arrays(xp.asarray(a, dtype=xp.int64), xp.asarray(b, dtype=xp.int64))
+    negative = b < 0
+    out = a ** xp.where(negative, 0, b)
+    special = xp.where(a == 1, 1, xp.where(a == -1, xp.where(b % 2 == 0, 1, -1), 0))
+    return xp.where(negative, special, out)
+
+
 class Exp(Function):
     """out = eˣ;  dx = g·out."""
 
     @staticmethod
     def forward(ctx, x):
+        x = as_float(x)
         out = xp.exp(x)
         ctx.save_for_backward(out)
         return out
@@ -197,6 +221,7 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = as_float(x)
         ctx.save_for_backward(x)
         return xp.log(x)
 
@@ -216,6 +241,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = as_float(x)
         out = xp.sqrt(x)
         ctx.save_for_backward(out)
         return out
@@ -230,6 +256,26 @@ class Sqrt(Function):
     def backward_graph(ctx, grad):
         (out,) = ctx.saved_tensors
         return grad / (2 * out)
+
+
+class StdRoot(Sqrt):
+    """out = √var, the last step of ``std``;  dx = g / (2·out), but 0 where out = 0.
+
+    PyTorch's std backward: a slice of equal values has std 0 and gradient 0 (not 0/0 = nan).
+    """
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            return xp.where(out == 0, xp.zeros((), grad.dtype), grad / (2 * out))
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (out,) = ctx.saved_tensors
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            return select(out._data != 0, grad / (2 * out))
+
 
 class Abs(Function):
     """out = |x|;  dx = g·sign(x)  (0 at x = 0, as in PyTorch)."""
@@ -255,6 +301,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = as_float(x)
         out = xp.tanh(x)
         ctx.save_for_backward(out)
         return out
@@ -279,6 +326,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = as_float(x)
         with xp.errstate(over="ignore"):
             out = 1 / (1 + xp.exp(-x))
         ctx.save_for_backward(out)
@@ -378,6 +426,8 @@ class Clamp(Function):
 
     @staticmethod
     def forward(ctx, x, lo=None, hi=None):
+        if isinstance(lo, float) or isinstance(hi, float):
+            x = as_float(x)  # an integer tensor clamped to float bounds: the default float dtype, as PyTorch
         ctx.save_for_backward(x)
         ctx.bounds = lo, hi
         if lo is not None and hi is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .._backend import xp
 from ..autograd.function import Function
 from ._graph import const, expand, select, unreduce
-from ._util import expand_reduced
+from ._util import as_float, expand_reduced
 
 
 class Sum(Function):
@@ -74,7 +74,9 @@ class Amax(Function):
         axes, keepdims = ctx.args
         hit = x == expand_reduced(out, axes, keepdims, x.ndim)
         count = hit.sum(axis=axes, keepdims=True).astype(grad.dtype)
-        return xp.where(hit, expand_reduced(grad, axes, keepdims, x.ndim) / count, 0)
+        # hit·(g/count), as PyTorch: a slice whose max is nan has no hit, and 0·(g/0) makes it nan too.
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            return hit * (expand_reduced(grad, axes, keepdims, x.ndim) / count)
 
 
     @staticmethod
@@ -105,7 +107,8 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, axes=None, keepdims=False):
-        m = x.max(axis=axes, keepdims=True)
+        x = as_float(x)
+        m = x.max(axis=axes, keepdims=True, initial=-xp.inf)  # an empty slice: −inf (then 0), as PyTorch
         m = xp.where(xp.isfinite(m), m, 0)
         e = xp.exp(x - m)
         s = e.sum(axis=axes, keepdims=True)

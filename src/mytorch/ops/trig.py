@@ -9,7 +9,7 @@ from __future__ import annotations
 from .._backend import xp
 from ..autograd.function import Function
 from ._graph import sum_to
-from ._util import unbroadcast
+from ._util import as_float, unbroadcast
 
 
 class Sin(Function):
@@ -17,6 +17,7 @@ class Sin(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = as_float(x)
         ctx.save_for_backward(x)
         return xp.sin(x)
 
@@ -36,6 +37,7 @@ class Cos(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = as_float(x)
         ctx.save_for_backward(x)
         return xp.cos(x)
 
@@ -55,6 +57,7 @@ class Tan(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = as_float(x)
         out = xp.tan(x)
         ctx.save_for_backward(out)
         return out
@@ -75,6 +78,7 @@ class Sinh(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = as_float(x)
         ctx.save_for_backward(x)
         return xp.sinh(x)
 
@@ -94,6 +98,7 @@ class Cosh(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = as_float(x)
         ctx.save_for_backward(x)
         return xp.cosh(x)
 
@@ -113,6 +118,7 @@ class Asin(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = as_float(x)
         ctx.save_for_backward(x)
         return xp.arcsin(x)
 
@@ -132,6 +138,7 @@ class Acos(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = as_float(x)
         ctx.save_for_backward(x)
         return xp.arccos(x)
 
@@ -151,6 +158,7 @@ class Atan(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = as_float(x)
         ctx.save_for_backward(x)
         return xp.arctan(x)
 
@@ -170,6 +178,7 @@ class Atan2(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = as_float(a), as_float(b)  # both integer: float32, as PyTorch
         ctx.meta = [(x.shape, x.dtype) if need else None for x, need in zip((a, b), ctx.needs_input_grad)]
         ctx.save_for_backward(a, b)
         return xp.arctan2(a, b)

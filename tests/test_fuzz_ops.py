@@ -1,0 +1,479 @@
+"""Differential fuzzing of every row of the op table against PyTorch (Hypothesis).
+
+Each row of ``OPS`` (``op_db.py``, and every table joined to it, such as the vision rows) is fuzzed
+with inputs derived from the row itself, so a new row is fuzzed without any code here:
+
+* shapes: the row's shapes with its dimension sizes remapped consistently across the inputs (so a
+  valid pairing stays valid) to 0, 1, 2 or one more, one input broadcast against the others (size-1
+  dims, dropped leading dims), or made 0-d;
+* dtypes: the row's float dtypes, int64 and bool (all inputs alike, or mixed);
+* values: the row's domain (real, positive, nonzero, unit, ties), with or without extreme values
+  (±0, ±inf, nan, subnormals, the largest finite numbers);
+* layouts: contiguous, transposed (a permuted view), sliced with a step, expanded (a broadcast view).
+
+mytorch and torch run the same ``fn`` on the same leaves; the test asks for the same outcome: both
+raise, or the same dtype, shape and values (nan where torch has nan, the same infinities, finite
+values within a tolerance of the values' scale), the same ``requires_grad`` and, after a backward
+of the same random output gradient, the same gradient of every leaf. A mismatch prints the case as
+a ``Case(...)`` that ``check`` replays (see ``Case.__repr__``); Hypothesis shrinks it first.
+
+Per-op allowances (documented divergences, looser tolerances) live in ``SPECS`` below, keyed by op
+name. The inputs the fuzzer found bugs with are pinned as regular tests at the end of this file.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, note
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import mytorch
+from conftest import same_dtype
+from fuzz_profiles import fuzz_settings
+from op_db import OPS, OPS_BY_NAME
+
+MAX_ELEMENTS = 240  # per input: keeps an example at a few milliseconds
+
+F64_SPECIALS = [0.0, -0.0, math.inf, -math.inf, math.nan, 5e-324, -5e-324, 2.2250738585072014e-308, 1e-300,
+                1.7976931348623157e308, -1.7976931348623157e308, 1e200]
+F32_SPECIALS = [0.0, -0.0, math.inf, -math.inf, math.nan, 1e-45, -1e-45, 1.1754943508222875e-38,
+                3.4028234663852886e38, -3.4028234663852886e38, 1e30]
+INT_SPECIALS = [2**62, -(2**62), 2**31, -(2**31) - 1, 0]
+RTOL = {"float64": 1e-7, "float32": 1e-4, "float16": 1e-2}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one op may do differently from the generic rules (every entry says why)."""
+
+    rtol: float = 1.0  # multiplies the dtype's relative tolerance
+    extremes: bool = True  # fuzz with ±inf/nan/subnormals/huge values
+    grad_extremes: bool = True  # compare gradients of cases with extreme values
+    integer_inputs: bool = True  # fuzz with int64/bool inputs
+    lenient: tuple = ()  # torch errors (substrings) where mytorch may compute a result instead
+    lenient_backward: tuple = ()  # torch backward errors (substrings) where mytorch may compute
+    may_raise: tuple = ()  # mytorch errors (substrings) allowed where torch computes a result
+    why: str = ""
+
+
+# Where torch refuses and mytorch computes, for every op: torch has no kernel for that dtype
+# (NotImplementedError "... not implemented for 'Long'"), or torch's kernel wants one dtype where
+# mytorch promotes mixed float dtypes as NumPy and the elementwise ops do.
+LENIENT = ("not implemented for", "same dtype", "expected scalar type")
+
+_VAR_WHY = ("var is composed (x - mean)², so its gradient carries the mean's term, 0 in exact arithmetic but "
+            "nan once an input is infinite; torch's var backward leaves it out")
+
+_SOFTMAX_WHY = ("torch has no integer softmax kernel, yet returns an empty int64 tensor for an empty int64 "
+                "input; mytorch computes in float32 (empty or not)")
+
+SPECS: dict[str, Spec] = {
+    "view": Spec(lenient=("view size is not compatible",),
+                 why="mytorch's view of a non-contiguous tensor copies (NumPy's reshape) where torch refuses"),
+    "getitem_list_repeats": Spec(may_raise=("is out of bounds",), why="mytorch checks every index; torch "
+                                 "skips the check when the result is empty (a[[0, 2], 1:] of a (1, 1) tensor)"),
+    "relu": Spec(lenient=("Boolean inputs not supported",), why="relu of a bool tensor is the tensor"),
+    "F.relu": Spec(lenient=("Boolean inputs not supported",), why="relu of a bool tensor is the tensor"),
+    "pow_tensor": Spec(lenient_backward=("with a bool tensor is not supported",),
+                       why="torch's pow backward subtracts 1 from a bool exponent and raises; the gradient of "
+                           "the float base is still defined"),
+    "var_all": Spec(grad_extremes=False, why=_VAR_WHY),
+    "var_dim_biased": Spec(grad_extremes=False, why=_VAR_WHY),
+    "var_unbiased_keepdim": Spec(grad_extremes=False, why=_VAR_WHY),
+    "std_dim": Spec(grad_extremes=False, why=_VAR_WHY),
+    "softmax": Spec(integer_inputs=False, why=_SOFTMAX_WHY),
+    "softmax_dim0": Spec(integer_inputs=False, why=_SOFTMAX_WHY),
+    "log_softmax": Spec(integer_inputs=False, why=_SOFTMAX_WHY),
+    "log_softmax_large": Spec(integer_inputs=False, why=_SOFTMAX_WHY),
+    "F.softmax": Spec(integer_inputs=False, why=_SOFTMAX_WHY),
+    "F.log_softmax": Spec(integer_inputs=False, why=_SOFTMAX_WHY),
+    "atan2": Spec(grad_extremes=False, why="torch's float32 atan2 backward overflows a² + b² at the largest "
+                                           "floats into nan; mytorch's gives the limit 0"),
+    "atan2_broadcast": Spec(grad_extremes=False, why="as atan2"),
+}
+
+
+def spec(name: str) -> Spec:
+    return SPECS.get(name, Spec())
+
+
+# ---------------------------------------------------------------------------- the case
+def _literal(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float('{value}')"
+    return repr(value)
+
+
+@dataclass
+class Case:
+    """One generated input of op ``op``: the leaves (NumPy arrays) and the view each input is taken as.
+
+    ``layouts[i]``: ``"c"`` the leaf itself, ``"t"`` the leaf permuted (its dims reversed), ``"s"`` the
+    leaf sliced ``[..., ::2]``, ``("e", shape)`` the leaf expanded to ``shape``.
+    """
+
+    op: str
+    arrays: list
+    layouts: list
+    grad_seed: int = 0
+    extremes: bool = field(default=False, compare=False)
+
+    def __repr__(self) -> str:
+        arrays = ", ".join(f"np.array({_literal(a.tolist())}, dtype=np.{a.dtype}).reshape({a.shape})"
+                           for a in self.arrays)
+        return (f"Case(op={self.op!r}, arrays=[{arrays}], layouts={self.layouts!r}, "
+                f"grad_seed={self.grad_seed})")
+
+
+def _view(lib, leaf, layout):
+    if layout == "c":
+        return leaf
+    if layout == "t":
+        return leaf.permute(*reversed(range(leaf.ndim)))
+    if layout == "s":
+        return leaf[..., ::2]
+    return leaf.expand(*layout[1])
+
+
+@dataclass
+class Outcome:
+    leaves: list = field(default_factory=list)
+    out: object = None
+    error: BaseException | None = None
+    backward_error: BaseException | None = None
+
+
+def _run(lib, case: Case) -> Outcome:
+    op = OPS_BY_NAME[case.op]
+    make = mytorch.tensor if lib is mytorch else torch.tensor
+    result = Outcome()
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            for i, a in enumerate(case.arrays):
+                result.leaves.append(make(a.copy(), requires_grad=a.dtype.kind == "f" and i not in op.const))
+            result.out = op.fn(lib, *(_view(lib, t, lay) for t, lay in zip(result.leaves, case.layouts)))
+        except Exception as e:  # noqa: BLE001 -- the outcome compared is "it raised"
+            result.error = e
+            return result
+        outs = _tensors(result.out)
+        if any(o.requires_grad for o in outs) and outs[0].dtype.is_floating_point:
+            o = outs[0]
+            g = np.random.default_rng(case.grad_seed).standard_normal(tuple(o.shape))
+            try:
+                o.backward(make(g.astype(_np_dtype(o.dtype))))
+            except Exception as e:  # noqa: BLE001
+                result.backward_error = e
+    return result
+
+
+def _tensors(out) -> list:
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+def _np_dtype(dtype) -> np.dtype:
+    return np.dtype(str(dtype).removeprefix("torch.").removeprefix("mytorch.").replace("bool_", "bool"))
+
+
+def _numpy(t) -> np.ndarray:
+    if isinstance(t, torch.Tensor):
+        return t.detach().numpy()
+    return np.asarray(t.detach()._data)
+
+
+def _scale(arrays) -> float:
+    """The largest finite magnitude among ``arrays`` (at least 1): what a rounding error is relative to."""
+    m = 1.0
+    for a in arrays:
+        a = np.asarray(a)
+        if a.dtype.kind in "fc" and a.size:
+            finite = np.abs(a[np.isfinite(a)])
+            if finite.size:
+                m = max(m, float(finite.max()))
+    return m
+
+
+def _compare(what: str, mt, th, rtol_scale: float, scale: float) -> str | None:
+    """None if the mytorch tensor ``mt`` matches torch's ``th``; otherwise what differs."""
+    if not same_dtype(mt.dtype, th.dtype):
+        return f"{what}: dtype {mt.dtype} vs torch {th.dtype}"
+    a, e = _numpy(mt), _numpy(th)
+    if a.shape != e.shape:
+        return f"{what}: shape {a.shape} vs torch {e.shape}"
+    if a.dtype.kind not in "fc":
+        if not np.array_equal(a, e):
+            return f"{what}: values differ\n  mytorch {a.tolist()}\n  torch   {e.tolist()}"
+        return None
+    for name, mask in (("nan", np.isnan), ("+inf", np.isposinf), ("-inf", np.isneginf)):
+        if not np.array_equal(mask(a), mask(e)):
+            return f"{what}: {name} placement differs\n  mytorch {a.tolist()}\n  torch   {e.tolist()}"
+    rtol = RTOL[str(a.dtype)] * rtol_scale
+    finite = np.isfinite(e)
+    a64, e64 = a.astype(np.float64)[finite], e.astype(np.float64)[finite]
+    scale = max(scale, _scale([e]))
+    with np.errstate(over="ignore"):
+        err = np.abs(a64 - e64)
+        bad = err > rtol * (np.abs(e64) + scale)
+    if bad.any():
+        return (f"{what}: {int(bad.sum())} value(s) differ (largest error {err.max():.3g}, rtol {rtol:g}, scale "
+                f"{scale:.3g})\n  mytorch {a.tolist()}\n  torch   {e.tolist()}")
+    return None
+
+
+def _kind(e: BaseException) -> str:
+    return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+
+
+def mismatch(case: Case) -> str | None:
+    """None when mytorch and torch agree on ``case`` (see the module docstring); else the difference."""
+    th = _run(torch, case)
+    mt = _run(mytorch, case)
+    if isinstance(mt.error, (RecursionError, MemoryError, SystemError)):
+        return f"mytorch raised {_kind(mt.error)} (never acceptable)"
+    s = spec(case.op)
+    if th.error is not None or mt.error is not None:
+        if th.error is not None and mt.error is not None:
+            return None
+        if th.error is not None:
+            if any(m in str(th.error) for m in LENIENT + s.lenient):
+                return None
+            return f"torch raised {_kind(th.error)} but mytorch returned a result"
+        if any(m in str(mt.error) for m in s.may_raise):
+            return None
+        return f"mytorch raised {_kind(mt.error)} but torch returned a result"
+    th_outs, mt_outs = _tensors(th.out), _tensors(mt.out)
+    if len(th_outs) != len(mt_outs):
+        return f"{len(mt_outs)} outputs vs torch's {len(th_outs)}"
+    scale = _scale(case.arrays)
+    for k, (a, b) in enumerate(zip(mt_outs, th_outs)):
+        if not isinstance(a, mytorch.Tensor):
+            return f"output {k} is a {type(a).__name__}, torch's a {type(b).__name__}"
+        problem = _compare(f"forward output {k}", a, b, s.rtol, scale)
+        if problem:
+            return problem
+        if bool(a.requires_grad) != bool(b.requires_grad):
+            return f"output {k}: requires_grad {a.requires_grad} vs torch {b.requires_grad}"
+    if th.backward_error is not None and mt.backward_error is None and any(
+            m in str(th.backward_error) for m in s.lenient_backward):
+        return None
+    if case.extremes and not s.grad_extremes:
+        return None
+    if (th.backward_error is None) != (mt.backward_error is None):
+        culprit = th if th.backward_error is not None else mt
+        lib = "torch" if culprit is th else "mytorch"
+        return f"backward: only {lib} raised {_kind(culprit.backward_error)}"
+    if th.backward_error is not None:
+        return None
+    grad_scale = scale * max(1.0, _scale([_numpy(o) for o in th_outs]))
+    for i, (a, b) in enumerate(zip(mt.leaves, th.leaves)):
+        if b.grad is None or a.grad is None:
+            if (a.grad is None) != (b.grad is None):
+                return f"gradient of input {i}: mytorch {'None' if a.grad is None else 'set'}, torch " \
+                       f"{'None' if b.grad is None else 'set'}"
+            continue
+        problem = _compare(f"gradient of input {i}", a.grad, b.grad, s.rtol, grad_scale)
+        if problem:
+            return problem
+    return None
+
+
+def check(case: Case) -> None:
+    """Assert that mytorch and torch agree on ``case``; the message is a reproducer."""
+    problem = mismatch(case)
+    assert problem is None, (f"{case.op}: {problem}\nreproduce (in tests/, PYTHONPATH=../src):\n"
+                             f"  python -c \"from test_fuzz_ops import *; check({case!r})\"")
+
+
+# ---------------------------------------------------------------------------- strategies
+def _base_arrays(op) -> list[np.ndarray]:
+    return op.inputs(np.random.default_rng(0), np.float64)
+
+
+@st.composite
+def _shapes(draw, base: list[tuple], fuzzable: list[bool]) -> list[tuple]:
+    """The row's shapes, remapped: each distinct size to one new size for all inputs, then one input
+    broadcast (size-1 dims, fewer leading dims) or made 0-d."""
+    shapes = [list(s) for s in base]
+    if draw(st.integers(0, 9)) < 6:
+        sizes = sorted({d for s, f in zip(shapes, fuzzable) if f for d in s})
+        remap = {d: draw(st.sampled_from([d, d, 0, 1, 2, d + 1])) for d in sizes}
+        shapes = [[remap[d] for d in s] if f else s for s, f in zip(shapes, fuzzable)]
+    candidates = [i for i, f in enumerate(fuzzable) if f]
+    if candidates and draw(st.integers(0, 9)) < 3:
+        i = draw(st.sampled_from(candidates))
+        how = draw(st.sampled_from(["ones", "drop", "scalar"]))
+        if how == "ones" and shapes[i]:
+            for k in range(len(shapes[i])):
+                if draw(st.booleans()):
+                    shapes[i][k] = 1
+        elif how == "drop" and shapes[i]:
+            shapes[i] = shapes[i][draw(st.integers(1, len(shapes[i]))):]
+        else:
+            shapes[i] = []
+    return [tuple(s) for s in shapes]
+
+
+def _float_elements(domain: str, dtype: np.dtype, extremes: bool):
+    width = 32 if dtype == np.float32 else 64
+    bounded = dict(width=width, allow_nan=False, allow_infinity=False)
+    if width == 32:  # bounds as float32 values (0.1 and 0.9 round inwards)
+        floats = st.floats
+
+        def _f32(lo, hi, **kw):
+            return floats(float(np.float32(lo)), float(np.float32(hi)), **kw)
+
+        st_floats = _f32
+    else:
+        st_floats = st.floats
+    if domain == "positive":
+        normal = st_floats(0.5, 3.0, **bounded)
+    elif domain == "nonzero":
+        normal = st.one_of(st_floats(-3.0, -0.5, **bounded), st_floats(0.5, 3.0, **bounded))
+    elif domain == "unit":
+        normal = st_floats(0.1, 0.9, **bounded)
+    elif domain == "ties":
+        normal = st.sampled_from([-1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5])
+    else:
+        normal = st_floats(-3.0, 3.0, **bounded)
+    if not extremes:
+        return normal
+    return st.one_of(normal, st.sampled_from(F32_SPECIALS if width == 32 else F64_SPECIALS))
+
+
+def _values(dtype: np.dtype, shape: tuple, domain: str, extremes: bool):
+    if dtype == np.bool_:
+        elements = st.booleans()
+    elif dtype.kind in "iu":
+        elements = st.integers(-4, 4) if not extremes else st.one_of(st.integers(-4, 4), st.sampled_from(INT_SPECIALS))
+    else:
+        elements = _float_elements(domain, dtype, extremes)
+    return hnp.arrays(dtype, shape, elements=elements)
+
+
+def _layout(draw, values: np.ndarray) -> tuple[np.ndarray, object]:
+    """A leaf and a layout whose view of the leaf holds ``values``."""
+    choices = ["c", "c"]
+    if values.ndim >= 2:
+        choices.append("t")
+    if values.ndim >= 1:
+        choices.append("s")
+    expandable = [d for d in range(values.ndim) if values.shape[d] > 1]
+    if expandable:
+        choices.append("e")
+    layout = draw(st.sampled_from(choices))
+    if layout == "t":
+        return np.ascontiguousarray(values.transpose(tuple(reversed(range(values.ndim))))), "t"
+    if layout == "s":
+        leaf = np.zeros(values.shape[:-1] + (2 * values.shape[-1],), values.dtype)
+        leaf[..., ::2] = values
+        leaf[..., 1::2] = values[..., ::-1]  # never read by the view: other values
+        return leaf, "s"
+    if layout == "e":
+        d = draw(st.sampled_from(expandable))
+        return np.ascontiguousarray(np.take(values, [0], axis=d)), ("e", values.shape)
+    return values, "c"
+
+
+@st.composite
+def cases(draw, op) -> Case:
+    """A generated input of ``op`` (see the module docstring)."""
+    s = spec(op.name)
+    base = _base_arrays(op)
+    fuzzable = [a.dtype.kind == "f" for a in base]
+    shapes = draw(_shapes([a.shape for a in base], fuzzable))
+    if any(math.prod(sh) > MAX_ELEMENTS for sh in shapes):
+        shapes = [a.shape for a in base]
+    dtypes = [np.dtype(d) for d in op.dtypes]
+    if s.integer_inputs:
+        dtypes += [np.dtype(np.int64), np.dtype(np.bool_)]
+    dtype = draw(st.sampled_from(dtypes))
+    mixed = len(base) > 1 and draw(st.integers(0, 9)) == 0
+    extremes = s.extremes and draw(st.booleans())
+    arrays, layouts = [], []
+    for a, shape, f in zip(base, shapes, fuzzable):
+        if not f:  # an index or mask the row built: kept as it is
+            arrays.append(a)
+            layouts.append("c")
+            continue
+        dt = draw(st.sampled_from(dtypes)) if mixed else dtype
+        values = draw(_values(dt, shape, op.domain, extremes))
+        leaf, layout = _layout(draw, values)
+        arrays.append(leaf)
+        layouts.append(layout)
+    return Case(op.name, arrays, layouts, draw(st.integers(0, 2**16)), extremes)
+
+
+# ---------------------------------------------------------------------------- the fuzz test
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.name)
+def test_op_matches_torch_on_generated_inputs(op):
+    @fuzz_settings(ci_examples=12, long_examples=4000)
+    @given(case=cases(op))
+    def fuzz(case):
+        note(repr(case))
+        check(case)
+
+    fuzz()
+
+
+# ---------------------------------------------------------------------------- what the fuzzer found
+def _i64(*values, shape=None):
+    a = np.array(values, dtype=np.int64)
+    return a.reshape(shape) if shape is not None else a
+
+
+FOUND = {
+    # bool tensors: `-` is refused (torch's rule) instead of computing; bool ** 2 is int64, not NumPy's int8
+    "rsub of a bool tensor": Case("rsub_scalar", [np.array(False)], ["c"]),
+    "sub of bool tensors": Case("sub", [np.array([[True, False]] * 3), np.array([True, True])], ["c", "c"]),
+    "bool ** 2": Case("pow_square", [np.array(False)], ["c"]),
+    # float ops of integer tensors are float32 (torch's default dtype), not float64 (erf kept int64)
+    "exp of int64": Case("exp", [_i64(0)], ["c"]),
+    "erf of int64": Case("erf", [_i64(0, 1, -2)], ["c"]),
+    "atan2 of int64": Case("atan2", [_i64(1, 2, 3, 4, shape=(1, 4)), _i64(3, -1, 0, 2, shape=(1, 4))], ["c", "c"]),
+    "clamp of int64 to float bounds": Case("clamp", [_i64(0)], ["c"]),
+    "where of int64 and 0.0": Case("where_scalar", [_i64(-1, 2, shape=(2, 1))], ["c"]),
+    "logsumexp of int64 (was OverflowError)": Case("logsumexp_dim", [_i64(1, 2, 3, shape=(1, 3))], ["c"]),
+    # int64 ** negative int64: torch's integer rule (numpy raised)
+    "int ** negative int": Case("pow_tensor", [_i64(0, 1, -1, 2), _i64(-1, -1, -3, -2, shape=(1, 4))], ["c", "c"]),
+    # var/std of integers: refused as torch does (mytorch computed a float)
+    "var of int64": Case("var_all", [_i64(1, 2, 3)], ["c"]),
+    # std of equal values: gradient 0 as torch, not 0/0 = nan
+    "std of equal values": Case("std_dim", [np.zeros((4, 5), np.float32)], ["c"], grad_seed=0),
+    # amax of a slice that holds nan: the gradient is nan over the slice, as torch (was 0)
+    "amax of an all-nan row": Case("amax_ties", [np.full((4, 6), np.nan, np.float32)], ["c"]),
+    "amin with a nan": Case("amin_ties", [np.array([[np.nan, 1.0, 0.5], [0.5, -1.0, 2.0]])], ["c"]),
+    # reductions over a 0-size dimension: logsumexp gives -inf, softmax an empty tensor (mytorch raised)
+    "logsumexp over 0 elements": Case("logsumexp_dim", [np.zeros((3, 0))], ["c"]),
+    "logsumexp over 0 x 0": Case("logsumexp_large_ties", [np.zeros((0, 0), np.float32)], ["c"]),
+    "softmax over 0 elements": Case("softmax", [np.zeros((3, 0), np.float32)], ["c"]),
+    "log_softmax over 0 elements": Case("log_softmax", [np.zeros((2, 3, 0))], ["c"]),
+    "chain ending in logsumexp over 0 rows": Case("chain_mixed", [np.zeros((0, 4)), np.ones((4, 4))], ["c", "c"]),
+}
+
+
+@pytest.mark.parametrize("name", list(FOUND))
+def test_inputs_the_fuzzer_found(name):
+    check(FOUND[name])
+
+
+def test_the_fuzzers_rules_can_fail():
+    """A wrong result, a wrong gradient, a missing error and a wrong dtype are each reported."""
+    a = np.array([1.0, 2.0])
+    assert "value(s) differ" in _compare("x", mytorch.tensor(a + 1e-3), torch.tensor(a), 1.0, 1.0)
+    assert "nan placement" in _compare("x", mytorch.tensor([np.nan, 1.0]), torch.tensor([1.0, np.nan]), 1.0, 1.0)
+    assert "dtype" in _compare("x", mytorch.tensor(a, dtype=mytorch.float32), torch.tensor(a), 1.0, 1.0)
+    assert _compare("x", mytorch.tensor(a), torch.tensor(a), 1.0, 1.0) is None
+    OPS_BY_NAME["_broken"] = type(OPS[0])("_broken", lambda m, x: x * 2 if m is mytorch else x * 3)
+    try:
+        assert "value(s) differ" in mismatch(Case("_broken", [a], ["c"]))
+    finally:
+        del OPS_BY_NAME["_broken"]
