@@ -32,6 +32,7 @@ import os
 import pickle
 import struct
 import zipfile
+import zlib
 from collections import OrderedDict
 from typing import Any
 
@@ -502,6 +503,13 @@ class _Unpickler(pickle.Unpickler):
         return self.archive.storage(key, dt, numel)
 
 
+# What zipfile raises for a damaged archive: besides BadZipFile, a name that is not UTF-8
+# (UnicodeDecodeError), an unknown compression method (NotImplementedError), an "encrypted" flag
+# (RuntimeError), deflate data that does not inflate (zlib.error), a header field out of range.
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
+               RuntimeError, zlib.error, struct.error, OverflowError)
+
+
 class _Archive:
     """The entries of one PyTorch zip archive (every entry under one top folder)."""
 
@@ -510,7 +518,8 @@ class _Archive:
         try:
             self.zf = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
             names = self.zf.namelist()
-        except (zipfile.BadZipFile, OSError, EOFError) as e:
+            self.size = len(source) if isinstance(source, bytes) else os.path.getsize(source)
+        except _ZIP_ERRORS as e:
             raise FormatError(f"{where} is not a valid PyTorch zip archive: {e}") from None
         pkl = [n for n in names if n.endswith("/data.pkl") and n.count("/") == 1]
         if len(pkl) != 1:
@@ -526,6 +535,11 @@ class _Archive:
         """An entry's bytes; ``size`` (when known) is checked before anything is read or inflated."""
         try:
             info = self.zf.getinfo(self.prefix + name)
+            # zipfile reads compress_size bytes in one call (a file object allocates all of them first):
+            # a size field bigger than the file would let a 2 KB archive ask for 4 GB.
+            if info.header_offset + info.compress_size > self.size:
+                raise FormatError(f"{self.where}: entry {info.filename} claims {info.compress_size} bytes at offset "
+                                  f"{info.header_offset}, beyond the end of the {self.size}-byte file")
             if size is not None and info.file_size != size:
                 raise pickle.UnpicklingError(
                     f"{self.where}: entry {info.filename} holds {info.file_size} bytes, expected {size}"
@@ -534,11 +548,13 @@ class _Archive:
                 raise FormatError(f"{self.where}: entry {info.filename} inflates {info.file_size} bytes from "
                                   f"{info.compress_size}: refused (PyTorch stores its entries uncompressed)")
             return self.zf.read(info)
+        except FormatError:
+            raise
         except KeyError:
             if required:
                 raise FormatError(f"{self.where}: the archive has no entry {self.prefix + name}") from None
             return None
-        except (zipfile.BadZipFile, OSError, EOFError) as e:
+        except _ZIP_ERRORS as e:
             raise FormatError(f"{self.where}: entry {self.prefix + name} is damaged: {e}") from None
 
     def storage(self, key: str, dt: np.dtype, numel: int) -> _Storage:
