@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def positive_int(text: str) -> int:
@@ -14,3 +15,13 @@ def positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose errors are one line (``mytorch train: error: ...``) and exit status 2, without the
+    usage block argparse prints first (the CLI's rule for bad input: one line, status 2)."""
+
+    def error(self, message: str):
+        """Print ``PROG: error: MESSAGE`` (one line) on stderr and exit with status 2."""
+        print(f"{self.prog}: error: {' '.join(message.split())}", file=sys.stderr)
+        sys.exit(2)

@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from ._argtypes import OneLineParser
 from ._argtypes import positive_int as _positive_int
 
 
@@ -30,8 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     from .train.recipe import DATASETS, MODELS, OPTIMIZERS, SCHEDULERS, RunConfig
 
     defaults = RunConfig()
-    parser = argparse.ArgumentParser(prog="mytorch", description="Train and evaluate mytorch models.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = OneLineParser(prog="mytorch", description="Train and evaluate mytorch models.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     train = sub.add_parser("train", help="train a model and write metrics, curves and checkpoints")
     train.add_argument("--model", choices=list(MODELS), default=defaults.model,
