@@ -10,7 +10,7 @@ DEMO_OUT ?= runs/demo
 DEMO_EPOCHS ?= 3
 DEMO_SUBSET ?= 10000
 
-.PHONY: setup data katex chromium docs test test-fast lint demo bench clean results
+.PHONY: setup data katex chromium docs test test-fast lint demo bench fuzz clean results
 
 setup: $(VENV)/.installed
 
@@ -51,6 +51,19 @@ test: setup data lint docs chromium
 # Everything but the slow end-to-end tests.
 test-fast: setup data
 	$(PY) -m pytest -m "not slow"
+
+# The fuzzers' long profile: rounds of random search (each round every fuzz test, new random inputs; what a
+# round found is kept in Hypothesis's database, .hypothesis/, and replayed first) until FUZZ_HOURS (an integer)
+# have passed or a round finds something.
+FUZZ_HOURS ?= 2
+FUZZ_SCALE ?= 1
+FUZZ_TESTS := tests/test_fuzz_ops.py tests/test_fuzz_files.py tests/test_fuzz_cli.py
+fuzz: setup data
+	@timeout $$(( $(FUZZ_HOURS) * 3600 )) bash -c 'round=0; while :; do round=$$((round + 1)); \
+	  echo "fuzz round $$round ($$(date -u +%H:%M:%S) UTC)"; \
+	  MYTORCH_FUZZ=long MYTORCH_FUZZ_SCALE=$(FUZZ_SCALE) nice -n 15 $(PY) -m pytest -p no:cacheprovider -x -q \
+	    $(FUZZ_TESTS) || exit 1; done'; \
+	rc=$$?; if [ $$rc -eq 124 ]; then echo "fuzz: no finding in $(FUZZ_HOURS) h"; exit 0; fi; exit $$rc
 
 # The optimizer lab on seed 003's study (reduced budget: <= 5 minutes on 2 cores), then where its report is.
 demo: setup data

@@ -229,6 +229,34 @@ def _compare(what: str, mt, th, rtol_scale: float, scale: float) -> str | None:
     return None
 
 
+class _Float64Reference:
+    """torch on the case's float32 leaves upcast to float64, run once when first needed.
+
+    A float32 result that differs from torch's float32 one is still right when it is torch's float64
+    result rounded to float32 (the project's rule: float32 is judged against float64): at the edge of
+    the float32 range torch's float32 kernels overflow where mytorch's (accumulating in float64) do not.
+    """
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self.result: Outcome | None = None
+
+    def agrees(self, mt, pick, rtol_scale: float, scale: float) -> bool:
+        if mt is None or str(mt.dtype) != "mytorch.float32":
+            return False
+        if self.result is None:
+            wide = [a.astype(np.float64) if a.dtype == np.float32 else a for a in self.case.arrays]
+            self.result = _run(torch, Case(self.case.op, wide, self.case.layouts, self.case.grad_seed))
+        if self.result.error is not None or self.result.backward_error is not None:
+            return False
+        ref = pick(self.result)
+        if ref is None:
+            return False
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _compare("", mt, ref.detach().to(torch.float32), rtol_scale, scale) is None
+
+
 def _kind(e: BaseException) -> str:
     return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
 
@@ -254,11 +282,12 @@ def mismatch(case: Case) -> str | None:
     if len(th_outs) != len(mt_outs):
         return f"{len(mt_outs)} outputs vs torch's {len(th_outs)}"
     scale = _scale(case.arrays)
+    reference = _Float64Reference(case)
     for k, (a, b) in enumerate(zip(mt_outs, th_outs)):
         if not isinstance(a, mytorch.Tensor):
             return f"output {k} is a {type(a).__name__}, torch's a {type(b).__name__}"
         problem = _compare(f"forward output {k}", a, b, s.rtol, scale)
-        if problem:
+        if problem and not reference.agrees(a, lambda r, k=k: _tensors(r.out)[k], s.rtol, scale):
             return problem
         if bool(a.requires_grad) != bool(b.requires_grad):
             return f"output {k}: requires_grad {a.requires_grad} vs torch {b.requires_grad}"
@@ -281,7 +310,7 @@ def mismatch(case: Case) -> str | None:
                        f"{'None' if b.grad is None else 'set'}"
             continue
         problem = _compare(f"gradient of input {i}", a.grad, b.grad, s.rtol, grad_scale)
-        if problem:
+        if problem and not reference.agrees(a.grad, lambda r, i=i: r.leaves[i].grad, s.rtol, grad_scale):
             return problem
     return None
 
@@ -415,7 +444,7 @@ def cases(draw, op) -> Case:
 # ---------------------------------------------------------------------------- the fuzz test
 @pytest.mark.parametrize("op", OPS, ids=lambda op: op.name)
 def test_op_matches_torch_on_generated_inputs(op):
-    @fuzz_settings(ci_examples=12, long_examples=4000)
+    @fuzz_settings(ci_examples=12, long_examples=1500)
     @given(case=cases(op))
     def fuzz(case):
         note(repr(case))
@@ -457,6 +486,17 @@ FOUND = {
     "softmax over 0 elements": Case("softmax", [np.zeros((3, 0), np.float32)], ["c"]),
     "log_softmax over 0 elements": Case("log_softmax", [np.zeros((2, 3, 0))], ["c"]),
     "chain ending in logsumexp over 0 rows": Case("chain_mixed", [np.zeros((0, 4)), np.ones((4, 4))], ["c", "c"]),
+    # abs's gradient at nan is 0 as torch (sign(nan) was nan)
+    "abs of nan": Case("abs", [np.full((3, 4), np.nan, np.float32)], ["c"]),
+    # std/var of float32 near the largest float: accumulated in float64 as torch (the float32 mean overflowed)
+    "std of 3.4e38s": Case("std_dim", [np.full((4, 5), 3.4028234663852886e38, np.float32)], ["c"], extremes=True),
+    # max/min(dim) of a 0-d tensor: itself and index 0 (raised in gather)
+    "min(0) of a 0-d tensor": Case("min_dim_keepdim", [np.array(1.5)], ["c"]),
+    # flatten(1) of a 0-d tensor: IndexError as torch (returned a result)
+    "flatten(1) of a 0-d tensor": Case("flatten_range", [np.array(1.5)], ["c"]),
+    # gather with an index smaller than the input in the other dims (torch's rule; mytorch raised)
+    "gather, index with fewer rows": Case("gather", [np.arange(8.0).reshape(4, 2)], ["c"]),
+    "gather_dim0, index with fewer columns": Case("gather_dim0", [np.arange(12.0).reshape(3, 4)], ["c"]),
 }
 
 

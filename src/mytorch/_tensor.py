@@ -731,6 +731,10 @@ class Tensor:
         """Σ(x − mean)² / (n − correction) over ``dim``; ``correction=1`` (the default) is unbiased."""
         if self._data.dtype.kind not in "fc":
             raise RuntimeError(f"std and var only support floating point dtypes, got {self.dtype}")  # as PyTorch
+        if self._data.dtype.itemsize < 8:  # accumulated in float64, as PyTorch: a float32 mean of 3e38s overflows
+            wide = self.to(_dtype.float64).var(dim, correction=correction, unbiased=unbiased, keepdim=keepdim,
+                                               axis=axis, keepdims=keepdims, ddof=ddof)
+            return wide.to(self.dtype)
         correction = _correction(correction, unbiased, ddof)
         keep = keepdim if keepdims is None else keepdims
         axes = reduction_axes(dim, axis, self._data.ndim)
@@ -745,6 +749,10 @@ class Tensor:
         r"""The standard deviation over ``dim``, $\sqrt{\operatorname{var}(x)}$, with the same ``correction`` /
         ``unbiased`` / ``keepdim`` as ``var``.
         """
+        if self._data.dtype.kind == "f" and self._data.dtype.itemsize < 8:  # the root in float64 too (see var)
+            wide = self.to(_dtype.float64).std(dim, correction=correction, unbiased=unbiased, keepdim=keepdim,
+                                               axis=axis, keepdims=keepdims, ddof=ddof)
+            return wide.to(self.dtype)
         # StdRoot: sqrt whose gradient is 0 where std is 0 (PyTorch's std backward)
         return StdRoot.apply(self.var(dim, correction=correction, unbiased=unbiased, keepdim=keepdim, axis=axis,
                                       keepdims=keepdims, ddof=ddof))
@@ -765,6 +773,8 @@ class Tensor:
             return self.maximum(dim)
         if dim is None:
             return self.amax()
+        if self._data.ndim == 0:
+            return _scalar_min_max(self, dim)
         indices = self.argmax(dim, keepdim=True)
         values = self.gather(dim, indices)
         if not keepdim:
@@ -777,6 +787,8 @@ class Tensor:
             return self.minimum(dim)
         if dim is None:
             return self.amin()
+        if self._data.ndim == 0:
+            return _scalar_min_max(self, dim)
         indices = self.argmin(dim, keepdim=True)
         values = self.gather(dim, indices)
         if not keepdim:
@@ -880,6 +892,7 @@ class Tensor:
         """Flattens dimensions ``start_dim`` to ``end_dim`` (by default all) into one."""
         shape = self._data.shape
         if not shape:
+            _normalize_dim(start_dim, 1), _normalize_dim(end_dim, 1)  # a 0-d tensor has dims -1 and 0 (PyTorch)
             return self.reshape(1)
         s, e = _normalize_dim(start_dim, len(shape)), _normalize_dim(end_dim, len(shape))
         if s > e:
@@ -978,7 +991,9 @@ class Tensor:
         idx = _raw(index)
         if idx.dtype.kind not in "iu":
             raise RuntimeError(f"gather(): index must be an integer tensor, got {idx.dtype}")
-        return Gather.apply(self, index=idx, dim=_normalize_dim(dim, self._data.ndim))
+        d = _normalize_dim(dim, self._data.ndim)
+        idx = check_index("gather", self._data.shape, idx, None, d)  # PyTorch's shape and range rules
+        return Gather.apply(self, index=idx, dim=d)
 
     def _scatter_args(self, who: str, dim, index, src, value):
         """Normalised (dim, index array, src array or number) for the scatter methods."""
@@ -1245,6 +1260,12 @@ def _binary(fn, a: Tensor, b, reflected: builtins.bool = False):
     else:
         return NotImplemented
     return fn.apply(b, a) if reflected else fn.apply(a, b)
+
+
+def _scalar_min_max(x: Tensor, dim):
+    """``max(dim)``/``min(dim)`` of a 0-d tensor: itself and index 0 (dim must be 0 or -1, as PyTorch)."""
+    _normalize_dim(dim, 1)
+    return min_max(x.clone(), Tensor._make(xp.zeros((), xp.int64), False, None))
 
 
 def _shape_arg(args: tuple) -> tuple:

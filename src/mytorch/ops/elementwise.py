@@ -278,7 +278,7 @@ class StdRoot(Sqrt):
 
 
 class Abs(Function):
-    """out = |x|;  dx = g·sign(x)  (0 at x = 0, as in PyTorch)."""
+    """out = |x|;  dx = g·sign(x)  (0 at x = 0 and at x = nan, as in PyTorch)."""
 
     @staticmethod
     def forward(ctx, x):
@@ -288,7 +288,8 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * xp.sign(x)
+        sign = (x > 0).astype(grad.dtype) - (x < 0)  # xp.sign(nan) is nan; PyTorch's gradient there is 0
+        return grad * sign
 
 
     @staticmethod

@@ -157,7 +157,10 @@ class Gather(Function):
     @staticmethod
     def forward(ctx, x, index, dim):
         ctx.args = x.shape, index, dim
-        return xp.take_along_axis(x, index, axis=dim)
+        # index may be smaller than x in the other dims (PyTorch's rule): x at index's own positions
+        where = list(xp.ix_(*[xp.arange(n) for n in index.shape]))
+        where[dim] = index
+        return x[tuple(where)]
 
     @staticmethod
     def backward(ctx, grad):
