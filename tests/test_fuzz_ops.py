@@ -495,7 +495,7 @@ def _fuzzed(op):
 
 @pytest.mark.parametrize("op", [_fuzzed(op) for op in OPS])
 def test_op_matches_torch_on_generated_inputs(op):
-    @fuzz_settings(ci_examples=10, long_examples=1500)
+    @fuzz_settings(ci_examples=12, long_examples=1500)
     @given(case=cases(op))
     def fuzz(case):
         note(repr(case))
