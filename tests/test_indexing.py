@@ -127,3 +127,15 @@ def test_setitem_errors_as_torch():
         y.sum().backward()
     with pytest.raises(IndexError):
         mytorch.zeros(3)[range(5)]
+
+
+@pytest.mark.parametrize("key", [(range(2), slice(None)), ([0, 1],), (0, [1, 2]), (slice(None), [0])])
+def test_advanced_setitem_does_not_cast_a_tensor_value(key):
+    for lib in (mytorch, torch):
+        x = lib.zeros(3, 4)
+        with pytest.raises(RuntimeError, match="Index put requires the source and destination dtypes match"):
+            x[key] = lib.ones(1, dtype=lib.float64)
+        x[key] = 2.0  # a number is cast
+        x[0:2] = lib.ones(4, dtype=lib.float64)  # a basic key copies with a cast
+        x[x == 0] = lib.ones(1, dtype=lib.float64)  # a lone mask with one value is a masked fill
+        assert float(x.sum()) == 12 * 1.0 + float((x == 2).sum())

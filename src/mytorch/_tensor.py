@@ -1186,6 +1186,14 @@ class Tensor:
 
     def __setitem__(self, key, value) -> None:
         key, basic = _index_key(key)
+        if not basic and isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
+            # PyTorch's index_put_ does not cast a tensor value (a lone boolean mask with one value
+            # is a masked fill, which does).
+            parts = key if isinstance(key, tuple) else (key,)
+            lone_mask = len(parts) == 1 and isinstance(parts[0], ndarray) and parts[0].dtype == bool
+            if not (lone_mask and value._data.size == 1):
+                raise RuntimeError(f"Index put requires the source and destination dtypes match, got {self.dtype} "
+                                   f"for the destination and {value.dtype} for the source.")
         value_grad = isinstance(value, Tensor) and value._requires_grad
         if _mode.enabled and (self._grad_fn is not None or value_grad):
             # Autograd follows the write, as PyTorch's CopySlices / IndexPut: this tensor's history
