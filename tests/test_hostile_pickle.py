@@ -257,3 +257,12 @@ def test_empty_or_oversized_batches_are_refused(tmp_path):
     with pytest.raises(ValueError, match="batches.meta: expected a dict with a 'label_names' list of 10 strings"):
         CIFAR10(tmp_path, train=False)
     assert os.path.getsize(path) > 0
+
+
+def test_bytearray8_with_a_huge_length_is_refused_before_allocating(tmp_path):
+    """Found by the file fuzzer: one flipped bit made a BYTEARRAY8 length 2**56; pickle allocates it first."""
+    blob = b"\x80\x05\x96" + (2**56).to_bytes(8, "little") + b"abc."
+    path = tmp_path / "test_batch"
+    path.write_bytes(blob)
+    with pytest.raises(ValueError, match="a bytearray would allocate more memory"):
+        safe_load_pickle(path)

@@ -31,6 +31,7 @@ import math
 import os
 import pickle
 from struct import error as struct_error
+from struct import unpack as struct_unpack
 from typing import Any
 
 import numpy as np
@@ -208,8 +209,17 @@ class _RestrictedUnpickler(pickle._Unpickler):  # noqa: SLF001  (the Python unpi
         self._spend(need, "the array")
         array.__setstate__((1, shape, dtype, bool(fortran), bytes(raw) if not isinstance(raw, bytes) else raw))
 
+    def load_bytearray8(self) -> None:
+        # pickle allocates bytearray(n) before reading: a flipped bit in n asked for 2**56 bytes (fuzzer, issue 26)
+        (n,) = struct_unpack("<Q", self.read(8))
+        self._spend(n, "a bytearray")
+        b = bytearray(n)
+        self.readinto(b)
+        self.append(b)
+
     dispatch = dict(pickle._Unpickler.dispatch)  # noqa: SLF001
     dispatch[pickle.BUILD[0]] = load_build
+    dispatch[pickle.BYTEARRAY8[0]] = load_bytearray8
 
 
 def _children(o: Any) -> list:
