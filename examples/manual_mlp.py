@@ -29,7 +29,8 @@ from mytorch.manual import SGD, BatchNorm1d, CrossEntropyLoss, Dropout, Linear, 
 def load_fashion_mnist(root: Path | None, train: bool) -> tuple[np.ndarray, np.ndarray]:
     """Images as (N, 784) uint8 and labels as (N,) int64 (``root=None`` finds the installed copy)."""
     dataset = FashionMNIST(root=root, train=train)
-    return dataset.data.reshape(len(dataset.data), -1), dataset.targets
+    images, labels = dataset.data.numpy(), dataset.targets.numpy()  # torchvision's types: uint8/int64 tensors
+    return images.reshape(len(images), -1), labels
 
 
 class ManualMLP:
