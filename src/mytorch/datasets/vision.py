@@ -7,6 +7,7 @@ indexing, the batch fast path of ``DataLoader`` and the repr come from here.
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 import numpy as np
@@ -21,19 +22,19 @@ def to_float(images: np.ndarray) -> np.ndarray:
     return np.divide(images, _SCALE, dtype=np.float32)
 
 
-class VisionDataset(Dataset):
+class VisionDataset(Dataset, abc.ABC):
     """Base of MNIST, FashionMNIST and CIFAR10: items are (float32 (C, H, W) image, int label)."""
 
     _chw: np.ndarray
     classes: list[str]
 
+    @abc.abstractmethod
     def _label(self, index: int) -> int:
         """The label of one sample (subclasses keep ``targets`` in torchvision's type)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _labels(self, indices: np.ndarray) -> np.ndarray:
         """The labels of a batch, int64."""
-        raise NotImplementedError
 
     @property
     def class_to_idx(self) -> dict[str, int]:
