@@ -157,9 +157,10 @@ def test_corrupt_file_is_a_value_error_naming_it(tmp_path):
 def test_transforms_and_loader_per_item_path(tmp_path):
     make_idx_dir(tmp_path, n_train=10)
     plain = MNIST(root=tmp_path)
-    ds = MNIST(root=tmp_path, transform=T.Normalize((0.5,), (0.25,)), target_transform=lambda y: y + 100)
+    ds = MNIST(root=tmp_path, transform=T.Compose([T.ToTensor(), T.Normalize((0.5,), (0.25,))]),
+               target_transform=lambda y: y + 100)
     image, label = ds[3]
-    np.testing.assert_allclose(image, (plain[3][0] - 0.5) / 0.25, rtol=1e-6)
+    np.testing.assert_allclose(image.numpy(), (plain[3][0] - 0.5) / 0.25, rtol=1e-6)
     assert label == plain[3][1] + 100
     assert ds._fetch_batch(np.arange(3)) is None  # transforms need the per-item path
     x, y = next(iter(DataLoader(ds, batch_size=10)))

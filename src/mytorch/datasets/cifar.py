@@ -5,7 +5,9 @@ holding the red, green and blue 32×32 planes; ``labels``: 10000 ints). They are
 restricted unpickler (see ``_safe_pickle``): a batch that names any callable other than what a NumPy
 array needs to rebuild itself is refused and nothing in it runs.
 
-An item is ``(image, label)``: the image a float32 array (3, 32, 32) in [0, 1], the label an int.
+An item is ``(image, label)``, the label an int. With a ``transform``, it receives the image as
+torchvision's CIFAR10 hands it over, an RGB PIL image (32×32); without one, the image is a float32
+array (3, 32, 32) in [0, 1] (what ``ToTensor`` makes of that PIL image).
 """
 
 from __future__ import annotations
@@ -71,7 +73,8 @@ class CIFAR10(VisionDataset):
         root: the directory holding ``cifar-10-batches-py/`` (and, after a download, the archive);
             when None, ``$MYTORCH_DATA/cifar-10``.
         train: the five training batches, or the test batch.
-        transform: called on each image array (float32, (3, 32, 32), [0, 1]).
+        transform: called on each image, an RGB PIL image (as torchvision's); without it, items
+            hold float32 (3, 32, 32) arrays in [0, 1].
         target_transform: called on each label.
         download: fetch ``cifar-10-python.tar.gz`` (checking its SHA-256) and extract it safely
             when ``cifar-10-batches-py/`` is missing.
@@ -102,7 +105,7 @@ class CIFAR10(VisionDataset):
         self,
         root: str | os.PathLike | None = None,
         train: bool = True,
-        transform: Callable[[np.ndarray], Any] | None = None,
+        transform: Callable[[Any], Any] | None = None,
         target_transform: Callable[[int], Any] | None = None,
         download: bool = False,
     ) -> None:

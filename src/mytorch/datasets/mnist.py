@@ -5,9 +5,10 @@
 ``.gz``). Without ``root``, the files are looked for in ``$MYTORCH_DATA/<name>`` and then in the
 dataset's system directories (Debian's ``dataset-fashion-mnist`` package for Fashion-MNIST).
 
-An item is ``(image, label)``: the image a float32 array of shape (1, 28, 28) with values in
-[0, 1] (what torchvision's ``ToTensor`` gives), the label a Python int. ``transform`` receives the
-image array, ``target_transform`` the label.
+An item is ``(image, label)``, the label a Python int. With a ``transform``, it receives the image
+as torchvision's MNIST hands it over, a PIL image of mode "L" (28×28 grey levels); without one,
+the image is a float32 array of shape (1, 28, 28) in [0, 1] (what ``ToTensor`` makes of that PIL
+image). ``target_transform`` receives the label.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ class MNIST(VisionDataset):
     Args:
         root: directory holding the IDX files (see the module docstring for the search when None).
         train: the training split (``train-*``) or the test split (``t10k-*``).
-        transform: called on each image array (float32, (1, 28, 28), [0, 1]).
+        transform: called on each image, a PIL image of mode "L" (as torchvision's); without it,
+            items hold float32 (1, 28, 28) arrays in [0, 1].
         target_transform: called on each label.
         download: fetch the missing files from ``mirrors`` (or ``$MYTORCH_DATA_URL``) into ``root``
             (or ``$MYTORCH_DATA/<name>``), checking each file's size and SHA-256.
@@ -74,7 +76,7 @@ class MNIST(VisionDataset):
         self,
         root: str | os.PathLike | None = None,
         train: bool = True,
-        transform: Callable[[np.ndarray], Any] | None = None,
+        transform: Callable[[Any], Any] | None = None,
         target_transform: Callable[[int], Any] | None = None,
         download: bool = False,
     ) -> None:

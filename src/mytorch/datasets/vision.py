@@ -1,4 +1,11 @@
-"""What the image datasets share: uint8 images served as float32 (C, H, W) arrays in [0, 1].
+"""What the image datasets share: uint8 images, served as torchvision's datasets serve them to a transform.
+
+With a ``transform``, an item's image is handed to it as a PIL image, as torchvision's datasets
+do (one channel: mode "L" from the (H, W) bytes; three: "RGB" from (H, W, 3)), so a torchvision
+pipeline (``Compose([RandomCrop(28, padding=4), ToTensor(), Normalize(...)])``, a lambda on
+PIL images) works unchanged. Without one, the image is the float32 (C, H, W) array in [0, 1] that
+``ToTensor`` would make of it (the same float32 division), and ``DataLoader`` reads whole batches
+by one fancy index instead of item by item.
 
 A subclass loads its files and sets ``_chw`` (uint8, (N, C, H, W)), its labels (``_label`` and
 ``_labels`` read them), ``classes``, ``root``, ``train``, ``transform`` and ``target_transform``;
@@ -17,13 +24,27 @@ from ..utils.data.dataset import Dataset
 _SCALE = np.float32(255)
 
 
+def to_pil(chw: np.ndarray):
+    """One uint8 (C, H, W) image as a PIL image: "L" for one channel, "RGB" for three (Pillow's modes for them)."""
+    try:
+        from PIL import Image
+    except ImportError as e:  # pragma: no cover - the train extra installs Pillow
+        raise ImportError("a dataset with a transform hands it PIL images, as torchvision's do: "
+                          "pip install Pillow") from e
+    return Image.fromarray(chw[0] if chw.shape[0] == 1 else chw.transpose(1, 2, 0))
+
+
 def to_float(images: np.ndarray) -> np.ndarray:
     """uint8 → float32 / 255 in one pass: the same float32 division as torchvision's ToTensor."""
     return np.divide(images, _SCALE, dtype=np.float32)
 
 
 class VisionDataset(Dataset, abc.ABC):
-    """Base of MNIST, FashionMNIST and CIFAR10: items are (float32 (C, H, W) image, int label)."""
+    """Base of MNIST, FashionMNIST and CIFAR10: items are (image, int label).
+
+    The image is a PIL image when ``transform`` is set (what the transform receives), else a
+    float32 (C, H, W) array in [0, 1].
+    """
 
     _chw: np.ndarray
     classes: list[str]
@@ -44,10 +65,11 @@ class VisionDataset(Dataset, abc.ABC):
         return len(self._chw)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        image = to_float(self._chw[index])
         target = self._label(index)
         if self.transform is not None:
-            image = self.transform(image)
+            image = self.transform(to_pil(self._chw[index]))
+        else:
+            image = to_float(self._chw[index])
         if self.target_transform is not None:
             target = self.target_transform(target)
         return image, target

@@ -2,8 +2,10 @@
 
 * a PIL image (what ``ImageFolder``'s default loader returns): (H, W) or (H, W, C) pixels;
 * a mytorch ``Tensor`` of shape (..., C, H, W);
-* a NumPy array, which mytorch takes as (..., C, H, W) like a tensor (mytorch's datasets serve
-  channel-first float arrays; torchvision's ``ToTensor`` would read a 3-D array as (H, W, C)).
+* a NumPy array, which the geometric and colour transforms take as (..., C, H, W) like a tensor
+  (a mytorch extension: torchvision's accept no arrays; the recipe's augmentation runs on the
+  datasets' channel-first float arrays). The conversions ``to_tensor``/``to_pil_image`` do not use
+  this module's reading: they take an array as (H, W, C) or (H, W), as torchvision does.
 
 Pillow is never imported here: an object is a PIL image only if ``PIL.Image`` is already loaded
 and it is an instance of ``PIL.Image.Image``.

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import enum
 import numbers
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from .._backend import to_host
 from .._creation import from_numpy
+from .._dtype import get_default_dtype
 from .._interpolate import resize as _resize_array
 from .._tensor import Tensor
 from ._kinds import chw_array, is_pil, pil_array, pil_from, pil_module, rewrap, size_of
@@ -62,29 +65,52 @@ def get_dimensions(img: Any) -> list[int]:
 
 
 # ------------------------------------------------------------------ conversions
-def to_tensor(pic: Any) -> Tensor:
-    """A float32 (C, H, W) tensor: a PIL image or a uint8 array/tensor is scaled by 1/255 into [0, 1].
+def _pil_dtype(pic: Any) -> np.dtype:
+    """The NumPy type torchvision reads a PIL image's pixels as: 32-bit ints, 16-bit ints, floats, else bytes."""
+    return np.dtype({"I": np.int32, "I;16": np.int16, "F": np.float32}.get(pic.mode, np.uint8))
 
-    PIL images are (H, W, C) and are transposed; arrays and tensors are already channel-first
-    (mytorch's convention, see ``_kinds``), and a (H, W) one gains a channel. Integer PIL modes
-    ("I", "I;16") and float ("F") keep their values, as torchvision's ``to_tensor``.
+
+def _tensor_of(chw: np.ndarray, who: str) -> Tensor:
+    """``chw`` as a tensor: uint8 becomes the default float dtype divided by 255, the rest keep dtype and values."""
+    if chw.dtype == np.uint8:
+        dt = get_default_dtype()
+        return from_numpy(np.divide(chw, dt.type(255), dtype=dt))
+    try:
+        return from_numpy(chw)
+    except TypeError as e:  # a dtype mytorch has no tensors of (uint16, uint32, complex, object, ...)
+        raise TypeError(f"{who}: {e}; convert the array first (e.g. a.astype(np.int32))") from None
+
+
+def to_tensor(pic: Any) -> Tensor:
+    r"""A (C, H, W) tensor of a PIL image or a NumPy array, as torchvision's ``to_tensor``.
+
+    * A NumPy array is (H, W, C), or (H, W) for one channel, and is transposed to (C, H, W)
+      (contiguous; like ``torch.from_numpy(a.transpose(2, 0, 1)).contiguous()``, a non-uint8
+      result shares memory with ``a`` when that transpose is contiguous already, e.g. one channel).
+    * uint8 pixels (arrays, and PIL images of the 8-bit modes, "1" as 0/255) become the default
+      float dtype (float32) divided by 255: $x / 255 \in [0, 1]$.
+    * Every other dtype keeps its values and dtype (a float64 array stays float64, bool stays
+      bool, int16 stays int16), as do the PIL modes "I" (int32), "I;16" (int16) and "F" (float32).
+
+    Anything else is refused as torchvision does: a mytorch ``Tensor`` (it is already a tensor;
+    ``t.float() / 255`` scales a uint8 one) raises ``TypeError``, an array that is not 2- or
+    3-dimensional ``ValueError``.
     """
     if is_pil(pic):
-        nptype = {"I": np.int32, "I;16": np.int16, "F": np.float32}.get(pic.mode, np.uint8)
-        arr = np.array(pic, dtype=nptype, copy=True)
+        arr = np.array(pic, dtype=_pil_dtype(pic), copy=True)
         if pic.mode == "1":
             arr = arr * np.uint8(255)
         arr = arr[:, :, None] if arr.ndim == 2 else arr
-        arr = arr.transpose(2, 0, 1)
-    else:
-        arr, _ = chw_array(pic, "ToTensor")
-        if arr.ndim == 2:
-            arr = arr[None]
-    if arr.dtype == np.uint8:
-        return from_numpy(np.divide(arr, np.float32(255), dtype=np.float32))
-    if arr.dtype.kind == "f":
-        return from_numpy(np.array(arr, dtype=np.float32))  # a copy: the tensor must not alias the input
-    return from_numpy(np.ascontiguousarray(arr))
+        return _tensor_of(np.ascontiguousarray(arr.transpose(2, 0, 1)), "ToTensor")
+    if not isinstance(pic, np.ndarray):
+        hint = " (it is a tensor already: t.float() / 255 scales a uint8 image)" if isinstance(pic, Tensor) else ""
+        raise TypeError(f"ToTensor: pic should be a PIL Image or a NumPy array (H, W, C), "
+                        f"got {type(pic).__name__}{hint}")
+    if pic.ndim not in (2, 3):
+        raise ValueError(f"ToTensor: a NumPy image should be (H, W) or (H, W, C), got shape {pic.shape} "
+                         f"({pic.ndim} dimensions)")
+    hwc = pic[:, :, None] if pic.ndim == 2 else pic
+    return _tensor_of(np.ascontiguousarray(hwc.transpose(2, 0, 1)), "ToTensor")
 
 
 def pil_to_tensor(pic: Any) -> Tensor:
@@ -98,37 +124,63 @@ def pil_to_tensor(pic: Any) -> Tensor:
     return from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1)))
 
 
-_MODES = {1: ("L",), 2: ("LA",), 3: ("RGB", "YCbCr", "HSV", "LAB"), 4: ("RGBA", "CMYK", "RGBX")}
+# The modes torchvision lets ``mode`` name for 2, 3 and 4 channels, and the default for uint8 pixels.
+_MODES = {2: ("LA",), 3: ("RGB", "YCbCr", "HSV"), 4: ("RGBA", "CMYK", "RGBX")}
+_ONE_CHANNEL = {np.dtype(np.uint8): "L", np.dtype(np.int16): "I;16" if sys.byteorder == "little" else "I;16B",
+                np.dtype(np.int32): "I", np.dtype(np.float32): "F"}
 
 
 def to_pil_image(pic: Any, mode: str | None = None):
-    """A (C, H, W) or (H, W) tensor/array as a PIL image; floats are taken in [0, 1] and become ``x·255`` truncated.
+    r"""A PIL image of a (C, H, W) tensor or a (H, W, C) NumPy array ((H, W) for one channel), as torchvision's.
 
-    ``mode`` defaults to L, LA, RGB or RGBA by the number of channels.
+    Floats (unless ``mode`` is "F") become uint8 as $255 x$ truncated (``(x * 255).astype(uint8)``,
+    no clipping: take them in [0, 1]). The mode is then inferred as torchvision does: one channel
+    by dtype (uint8 → "L", int16 → "I;16", int32 → "I", float32 → "F"; a ``mode`` given must be
+    that one); 2, 3, 4 channels of uint8 → "LA", "RGB", "RGBA", and ``mode`` may instead name
+    "YCbCr"/"HSV" (3) or "CMYK"/"RGBX" (4), which label the same bytes (no colour conversion).
+    Other dtypes raise ``TypeError``, more than 4 channels ``ValueError``, and a PIL image
+    ``TypeError`` (as torchvision: it is not converted again).
     """
     Image = pil_module()
-    if is_pil(pic):
-        return pic.convert(mode) if mode is not None and pic.mode != mode else pic
-    arr, _ = chw_array(pic, "ToPILImage")
+    if isinstance(pic, Tensor):
+        arr = to_host(pic.detach()._data)
+        if arr.ndim == 3:
+            arr = arr.transpose(1, 2, 0)
+    elif isinstance(pic, np.ndarray):
+        arr = pic
+    else:
+        raise TypeError(f"ToPILImage: pic should be a Tensor (C, H, W) or a NumPy array (H, W, C), "
+                        f"got {type(pic).__name__}")
     if arr.ndim == 2:
-        arr = arr[None]
+        arr = arr[:, :, None]
     if arr.ndim != 3:
-        raise ValueError(f"ToPILImage: expected a (C, H, W) or (H, W) image, got shape {arr.shape}")
-    c = arr.shape[0]
-    if c > 4:
-        raise ValueError(f"ToPILImage: an image has at most 4 channels, got {c} (shape {arr.shape})")
-    if arr.dtype.kind == "f":
-        arr = (arr * 255).clip(0, 255).astype(np.uint8)  # torchvision's mul(255).byte()
-    elif arr.dtype != np.uint8:
-        if c == 1 and arr.dtype in (np.int16, np.int32):
-            hw = arr[0].astype(np.int32)
-            return Image.fromarray(hw) if mode in (None, "I") else Image.fromarray(hw).convert(mode)
-        raise TypeError(f"ToPILImage: cannot make a PIL image of a {arr.dtype} image (use uint8 or float)")
-    if mode is not None and mode not in _MODES[c]:
-        raise ValueError(f"ToPILImage: mode {mode!r} does not fit a {c}-channel image; use one of {_MODES[c]}")
-    hwc = arr[0] if c == 1 else np.ascontiguousarray(arr.transpose(1, 2, 0))
-    img = Image.fromarray(hwc)
-    return img.convert(mode) if mode is not None and img.mode != mode else img
+        raise ValueError(f"ToPILImage: pic should be 2/3 dimensional, got shape {tuple(pic.shape)}")
+    c = arr.shape[-1]
+    if not 1 <= c <= 4:
+        raise ValueError(f"ToPILImage: an image has 1 to 4 channels, got {c} (shape {tuple(pic.shape)}; "
+                         "a tensor is (C, H, W), an array (H, W, C))")
+    if arr.dtype.kind == "f" and mode != "F":
+        arr = (arr * 255).astype(np.uint8)  # torchvision's rule: truncation, no clipping
+    if c == 1:
+        arr = arr[:, :, 0]
+        expected = _ONE_CHANNEL.get(arr.dtype)
+        if mode is not None and mode != expected:
+            raise ValueError(f"ToPILImage: mode {mode!r} does not fit a 1-channel {arr.dtype} image; "
+                             f"it should be {expected!r}")
+        mode = expected
+    else:
+        if mode is not None and mode not in _MODES[c]:
+            raise ValueError(f"ToPILImage: mode {mode!r} does not fit a {c}-channel image; use one of {_MODES[c]}")
+        if arr.dtype != np.uint8:
+            mode = None  # whatever mode was asked for: these modes hold bytes only
+        elif mode is None:
+            mode = _MODES[c][0]
+    if mode is None:
+        raise TypeError(f"ToPILImage: a {c}-channel image of dtype {arr.dtype} is not supported "
+                        "(use uint8, floats in [0, 1], or one channel of int16/int32/float32)")
+    # The bytes are read as ``mode`` (what ``Image.fromarray(arr, mode)`` did before Pillow deprecated its mode).
+    h, w = arr.shape[:2]
+    return Image.frombuffer(mode, (w, h), np.ascontiguousarray(arr).tobytes(), "raw", mode, 0, 1)
 
 
 # ------------------------------------------------------------------ geometry

@@ -1,11 +1,13 @@
-"""Image transforms, as ``torchvision.transforms``, for PIL images, tensors and (C, H, W) arrays.
+"""Image transforms, as ``torchvision.transforms``, for PIL images, tensors and NumPy arrays.
 
     >>> from mytorch import transforms as T
     >>> augment = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(),
     ...                      T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))])
 
 Each transform returns the kind of object it was given (PIL in, PIL out; Tensor in, Tensor out;
-array in, array out), except the conversions (``ToTensor``, ``PILToTensor``, ``ToPILImage``). They
+array in, array out), except the conversions (``ToTensor``, ``PILToTensor``, ``ToPILImage``).
+The conversions read a NumPy array as torchvision does, (H, W, C); the other transforms, which
+torchvision gives no arrays, take one as (..., C, H, W) like a tensor (a mytorch extension). They
 are data preparation, so they never record gradients. Random transforms draw from mytorch's
 default generator at call time, with the calls torchvision makes, in its order
 (``rand(1) < p``, ``randint(0, n, size=(1,)).item()``, ``empty(1).uniform_(a, b)``, ``randperm(4)``),
@@ -29,7 +31,7 @@ from .. import _creation
 from .._functional import exp, log
 from .._tensor import Tensor
 from . import functional as F
-from ._kinds import chw_array, rewrap, size_of
+from ._kinds import chw_array, is_pil, rewrap, size_of
 from .functional import InterpolationMode, interpolation_mode
 
 __all__ = [
@@ -83,11 +85,12 @@ class Compose:
 
 
 class ToTensor:
-    """Convert a PIL image or an array/tensor to a float32 (C, H, W) tensor; uint8 is scaled into [0, 1].
+    """Convert a PIL image or a NumPy array (H, W, C) to a (C, H, W) tensor, as torchvision's ``ToTensor``.
 
-    A PIL image (H, W, C) is transposed to (C, H, W) and divided by 255 (torchvision's rule).
-    Arrays and tensors are taken as channel-first already (mytorch's datasets serve (C, H, W)
-    float arrays), so nothing is transposed; a (H, W) one gains a channel.
+    Both are transposed from (H, W, C) ((H, W) gains one channel) to (C, H, W). uint8 pixels
+    become floats in [0, 1] (divided by 255, in the default dtype, float32); other dtypes keep
+    their values and dtype (see ``functional.to_tensor``). A mytorch ``Tensor`` raises
+    ``TypeError``, as torchvision's does: it is a tensor already.
     """
 
     def __call__(self, pic: Any) -> Tensor:
@@ -108,9 +111,11 @@ class PILToTensor:
 
 
 class ToPILImage:
-    """Convert a (C, H, W) tensor/array to a PIL image (floats in [0, 1] become ``x·255``, truncated).
+    """Convert a (C, H, W) tensor or a (H, W, C) NumPy array to a PIL image, as torchvision's ``ToPILImage``.
 
-    ``mode`` defaults to L, LA, RGB or RGBA by the number of channels.
+    Floats (in [0, 1]) become uint8 as ``x·255`` truncated, unless ``mode`` is "F". ``mode``
+    defaults to L, LA, RGB or RGBA by the number of channels (one channel: by dtype; see
+    ``functional.to_pil_image``).
     """
 
     def __init__(self, mode: str | None = None) -> None:
@@ -140,6 +145,9 @@ class Normalize:
         self.inplace = inplace
 
     def __call__(self, image: Any) -> Any:
+        if is_pil(image):
+            raise TypeError("Normalize: expected a float tensor image (C, H, W), got a PIL image "
+                            "(convert it first: Compose([ToTensor(), Normalize(...)]))")
         array, is_tensor = chw_array(image, "Normalize")
         if array.dtype.kind != "f":
             raise TypeError(f"Normalize: input should be a float image, got {array.dtype} (convert with ToTensor)")
