@@ -31,7 +31,10 @@ def to_pil(chw: np.ndarray):
     except ImportError as e:  # pragma: no cover - the train extra installs Pillow
         raise ImportError("a dataset with a transform hands it PIL images, as torchvision's do: "
                           "pip install Pillow") from e
-    return Image.fromarray(chw[0] if chw.shape[0] == 1 else chw.transpose(1, 2, 0))
+    hwc = np.ascontiguousarray(chw[0] if chw.shape[0] == 1 else chw.transpose(1, 2, 0))
+    mode = "L" if hwc.ndim == 2 else "RGB"
+    # What Image.fromarray does for these arrays, minus its checks (an item is read many times an epoch).
+    return Image.frombuffer(mode, (hwc.shape[1], hwc.shape[0]), hwc, "raw", mode, 0, 1)
 
 
 def to_float(images: np.ndarray) -> np.ndarray:

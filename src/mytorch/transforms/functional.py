@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import _dtype
 from .._backend import to_host
 from .._creation import from_numpy
-from .._dtype import get_default_dtype
 from .._interpolate import resize as _resize_array
 from .._tensor import Tensor
 from ._kinds import chw_array, is_pil, pil_array, pil_from, pil_module, rewrap, size_of
@@ -65,15 +65,14 @@ def get_dimensions(img: Any) -> list[int]:
 
 
 # ------------------------------------------------------------------ conversions
-def _pil_dtype(pic: Any) -> np.dtype:
-    """The NumPy type torchvision reads a PIL image's pixels as: 32-bit ints, 16-bit ints, floats, else bytes."""
-    return np.dtype({"I": np.int32, "I;16": np.int16, "F": np.float32}.get(pic.mode, np.uint8))
+# The NumPy type torchvision reads a PIL image's pixels as: 32-bit ints, 16-bit ints, floats; else bytes.
+_PIL_DTYPES = {"I": np.dtype(np.int32), "I;16": np.dtype(np.int16), "F": np.dtype(np.float32)}
 
 
 def _tensor_of(chw: np.ndarray, who: str) -> Tensor:
     """``chw`` as a tensor: uint8 becomes the default float dtype divided by 255, the rest keep dtype and values."""
     if chw.dtype == np.uint8:
-        dt = get_default_dtype()
+        dt = _dtype._default_float  # the NumPy dtype behind get_default_dtype() (a mytorch dtype slows the ufunc)
         return from_numpy(np.divide(chw, dt.type(255), dtype=dt))
     try:
         return from_numpy(chw)
@@ -97,9 +96,13 @@ def to_tensor(pic: Any) -> Tensor:
     3-dimensional ``ValueError``.
     """
     if is_pil(pic):
-        arr = np.array(pic, dtype=_pil_dtype(pic), copy=True)
-        if pic.mode == "1":
-            arr = arr * np.uint8(255)
+        mode = pic.mode
+        if mode in _PIL_DTYPES:
+            arr = np.array(pic, dtype=_PIL_DTYPES[mode], copy=True)
+        elif mode == "1":
+            arr = np.asarray(pic).astype(np.uint8) * np.uint8(255)
+        else:  # 8-bit pixels: a fresh array of the image's bytes, divided into a new one below
+            arr = np.asarray(pic, dtype=np.uint8)
         arr = arr[:, :, None] if arr.ndim == 2 else arr
         return _tensor_of(np.ascontiguousarray(arr.transpose(2, 0, 1)), "ToTensor")
     if not isinstance(pic, np.ndarray):
