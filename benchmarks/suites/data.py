@@ -5,8 +5,9 @@ int64 labels, in the main process (``num_workers=0``, like mytorch). The mytorch
 - ``FashionMNIST`` without transforms: the array path (one fancy index + one uint8 -> float32
   conversion per batch);
 - ``TensorDataset`` of the same float32 arrays (the same work as torch's side);
-- ``FashionMNIST`` with an identity per-item transform: the general path (a Python call per sample,
-  then ``default_collate``), i.e. what a loader with augmentation pays.
+- ``FashionMNIST`` with ``ToTensor()`` as its transform: the general path (each sample handed to the
+  transform as a PIL image, as torchvision's datasets do, made a tensor, then ``default_collate``),
+  i.e. what a loader with augmentation pays.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def _mytorch(kind: str):
     elif kind == "tensors":
         dataset = TensorDataset(*_arrays())
     else:
-        dataset = FashionMNIST(train=True, transform=transforms.Lambda(lambda x: x))
+        dataset = FashionMNIST(train=True, transform=transforms.ToTensor())
     return _epoch(DataLoader(dataset, batch_size=100, shuffle=True))
 
 

@@ -27,8 +27,9 @@ image, label = train_set[0]
 print("one sample:", image.shape, image.dtype, "label", label, f"({train_set.classes[label]})")
 
 # %% [markdown]
-# `ToTensor` turns each uint8 image into a float32 tensor of shape (1, 28, 28) with values in
-# \([0, 1]\). Here are the first sixteen training images with their labels.
+# The dataset hands each image to its `transform` as a PIL image (a 28×28 grey-level picture, as
+# torchvision's does); `ToTensor` turns it into a float32 tensor of shape (1, 28, 28) with values
+# in \([0, 1]\). Here are the first sixteen training images with their labels.
 
 # %%
 fig, axes = plt.subplots(2, 8, figsize=(8, 2.4))
