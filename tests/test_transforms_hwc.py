@@ -178,6 +178,8 @@ def test_mnist_hands_transform_an_L_image_and_pil_only_lambdas_work(tmp_path):
     normed = MNIST(tmp_path, transform=T.Compose([T.ToTensor(), T.Normalize(mean, std)]))[4][0]
     expected = torch_to_tensor(images[4]).sub_(torch.tensor(mean)[:, None, None]).div_(torch.tensor(std)[:, None, None])
     np.testing.assert_array_equal(normed.numpy(), expected.numpy())
+    with pytest.raises(TypeError, match=r"got a PIL image \(convert it first: Compose\(\[ToTensor\(\)"):
+        MNIST(tmp_path, transform=T.Normalize(mean, std))[0]  # torchvision's Normalize refuses PIL images too
 
 
 def expected_crop_flip(hwc: np.ndarray, size: int, seed: int) -> np.ndarray:
