@@ -22,7 +22,8 @@ def _arrays():
     from mytorch.datasets import FashionMNIST
 
     train = FashionMNIST(train=True)
-    return (train.data.astype(np.float32) / np.float32(255))[:, None], train.targets.astype(np.int64)
+    images, targets = train.data.numpy(), train.targets.numpy()  # uint8 and int64 tensors, as torchvision's
+    return (images.astype(np.float32) / np.float32(255))[:, None], targets.astype(np.int64)
 
 
 def _epoch(loader):

@@ -15,6 +15,7 @@ indexing, the batch fast path of ``DataLoader`` and the repr come from here.
 from __future__ import annotations
 
 import abc
+import sys
 from typing import Any
 
 import numpy as np
@@ -26,11 +27,13 @@ _SCALE = np.float32(255)
 
 def to_pil(chw: np.ndarray):
     """One uint8 (C, H, W) image as a PIL image: "L" for one channel, "RGB" for three (Pillow's modes for them)."""
-    try:
-        from PIL import Image
-    except ImportError as e:  # pragma: no cover - the train extra installs Pillow
-        raise ImportError("a dataset with a transform hands it PIL images, as torchvision's do: "
-                          "pip install Pillow") from e
+    Image = sys.modules.get("PIL.Image")  # once imported, skip the import machinery (a few µs an item)
+    if Image is None:
+        try:
+            from PIL import Image
+        except ImportError as e:  # pragma: no cover - the train extra installs Pillow
+            raise ImportError("a dataset with a transform hands it PIL images, as torchvision's do: "
+                              "pip install Pillow") from e
     hwc = np.ascontiguousarray(chw[0] if chw.shape[0] == 1 else chw.transpose(1, 2, 0))
     mode = "L" if hwc.ndim == 2 else "RGB"
     # What Image.fromarray does for these arrays, minus its checks (an item is read many times an epoch).
