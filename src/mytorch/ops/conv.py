@@ -28,6 +28,7 @@ from __future__ import annotations
 from numpy.lib.stride_tricks import as_strided
 
 from .._backend import ndarray, xp
+from .._dtype import result_type
 from .._threads import get_num_threads
 from ..autograd.function import Function
 from . import _buffers
@@ -156,17 +157,17 @@ def unfold(x: ndarray, kernel: tuple, stride: tuple, padding: tuple, dilation: t
     out_hw = tuple(out_size(x.shape[2 + a], kernel[a], stride[a], padding[a], padding[a], dilation[a])
                    for a in range(2))
     cols = unfold_cols(_pad_zeros(x, *pads), kernel, stride, dilation, out_hw)
-    return xp.ascontiguousarray(cols.reshape(cols.shape[0], n, -1).transpose(1, 0, 2))
+    return xp.ascontiguousarray(cols.reshape(cols.shape[0], n, out_hw[0] * out_hw[1]).transpose(1, 0, 2))
 
 
 def fold(cols: ndarray, size: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple) -> ndarray:
     """col2im of (N, C·kh·kw, L) columns into a contiguous (N, C, H, W) array."""
-    n, ck, _ = cols.shape
+    n, ck, length = cols.shape
     c = ck // (kernel[0] * kernel[1])
     out_hw = tuple(out_size(size[a], kernel[a], stride[a], padding[a], padding[a], dilation[a]) for a in range(2))
     pads = ((padding[0], padding[0]), (padding[1], padding[1]))
     padded = (size[0] + 2 * padding[0], size[1] + 2 * padding[1])
-    flat = xp.ascontiguousarray(cols.transpose(1, 0, 2)).reshape(ck, -1)
+    flat = xp.ascontiguousarray(cols.transpose(1, 0, 2)).reshape(ck, n * length)
     return _nchw(_crop(fold_cols(flat, n, c, padded, kernel, stride, dilation, out_hw), *pads))
 
 
@@ -252,6 +253,16 @@ class _Plan:
         g.reshape(o, self.n, self.hp, self.wp)[:, :, :oh, :ow] = grad.transpose(1, 0, 2, 3)
         return g
 
+    def zero_dropped(self, block: ndarray, start: int) -> None:
+        """Zero the flat layout's dropped columns in ``block`` (its columns start, start + 1, ...).
+
+        Their gradient rows are zero, but a non-finite weight makes Wᵀ·0 nan there, and col2im would add
+        it into real positions of dx (PyTorch never forms these columns).
+        """
+        index = xp.arange(start, start + block.shape[-1])
+        block[..., (index % (self.hp * self.wp)) // self.wp >= self.out_hw[0]] = 0
+        block[..., index % self.wp >= self.out_hw[1]] = 0
+
     def fold(self, dcols: ndarray) -> ndarray:
         """col2im: (C·kh·kw, P) → dx (N, C, H, W), each tap's rows added where they were read."""
         (top, _), (left, _) = self.padding
@@ -288,6 +299,8 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, *, stride, padding, dilation, groups):
+        if x.size == 0:
+            return _empty_forward(ctx, x, weight, bias, stride, padding, dilation)
         o, cg, kh, kw = weight.shape
         plan = _Plan(x.shape, (kh, kw), stride, padding, dilation)
         ctx.save_for_backward(x, weight)
@@ -309,6 +322,8 @@ class Conv2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        if getattr(ctx, "empty", None) is not None:
+            return _empty_grads(ctx, xp.zeros)
         _, weight = ctx.saved_tensors
         groups = ctx.geometry[5]
         plan = ctx.plan
@@ -335,6 +350,8 @@ class Conv2d(Function):
             wg = weight.reshape(groups, o // groups, k)
             dcols = _buffers.take((groups, k, plan.positions), grad.dtype)
             xp.matmul(wg.transpose(0, 2, 1), g, out=dcols)
+            if plan.flat and not _finite(weight):
+                plan.zero_dropped(dcols.reshape(groups * k, -1), 0)
             gx = plan.fold(dcols.reshape(groups * k, -1))
             _buffers.give(dcols)
         del g
@@ -344,6 +361,10 @@ class Conv2d(Function):
 
     @staticmethod
     def backward_graph(ctx, grad):
+        if getattr(ctx, "empty", None) is not None:
+            from .._tensor import Tensor
+
+            return _empty_grads(ctx, lambda shape, dtype: Tensor._make(xp.zeros(shape, dtype), False, None))
         x, weight = ctx.saved_tensors
         (h, w), kernel, stride, padding, dilation, groups, out_hw = ctx.geometry
         need_x, need_w, need_b = ctx.needs_input_grad
@@ -368,6 +389,37 @@ class Conv2d(Function):
             full = Fold.apply(dcols, size=size, kernel=kernel, stride=stride, padding=(0, 0), dilation=dilation)
             gx = full[:, :, top:top + h, left:left + w]
         return gx, gw, gb
+
+
+def _finite(weight: ndarray) -> bool:
+    """Whether every element of ``weight`` is finite, without a temporary (a sum is finite only then;
+    one that overflows says False, which only costs the rare path)."""
+    return bool(xp.isfinite(xp.add.reduce(weight, axis=None)))
+
+
+def _empty_forward(ctx, x, weight, bias, stride, padding, dilation):
+    """A convolution of an input without elements (N = 0 or C = 0; the caller refuses other empty inputs).
+
+    The result has no elements either; PyTorch's shape rule: (N, O, OH, OW), but (N, 0, OH, OW) when the
+    input has no channels. Its dtype is PyTorch's (input·weight): a channel-less input promotes with
+    the weight as tensors do, a batch-less one as with a 0-d weight (the input's dtype unless the weight's
+    is of a higher kind). Every gradient is zero.
+    """
+    n, c, h, w = x.shape
+    out_hw = tuple(out_size(size, k, s, lo, hi, d) for size, k, s, (lo, hi), d in
+                   zip((h, w), weight.shape[2:], stride, padding, dilation))
+    rank = {"b": 0, "u": 1, "i": 1}  # bool < integer < float: the kinds of PyTorch's promotion
+    if c == 0 or rank.get(weight.dtype.kind, 2) > rank.get(x.dtype.kind, 2):
+        dtype = result_type(x.dtype, weight.dtype)
+    else:
+        dtype = x.dtype
+    ctx.empty = [(a.shape, a.dtype) for a in (x, weight, bias) if a is not None]
+    return xp.zeros((n, 0 if c == 0 else weight.shape[0]) + out_hw, dtype)
+
+
+def _empty_grads(ctx, zeros):
+    return tuple(zeros(shape, dtype) if need else None
+                 for need, (shape, dtype) in zip(ctx.needs_input_grad, ctx.empty)) + (None,) * (3 - len(ctx.empty))
 
 
 # Columns per block of the blocked flat layout: about 4 MB of float32 columns, which stay in cache
@@ -428,6 +480,7 @@ def _blocked_backward(ctx, grad, weight, plan: _Plan):
     c = plan.c
     drows = _buffers.zeros((c, plan.positions + plan.reach), grad.dtype) if need_x else None
     wt = xp.ascontiguousarray(w2.T) if need_x else None
+    finite = _finite(weight)
     blocks = _blocks(plan, k, grad.itemsize)
     buf = _buffers.take((k, blocks[0][1] - blocks[0][0]), grad.dtype)
     part = xp.empty((o, k), grad.dtype) if need_w else None
@@ -439,7 +492,10 @@ def _blocked_backward(ctx, grad, weight, plan: _Plan):
             xp.matmul(gblock, cols.T, out=part)
             gw += part
         if need_x:
-            dcols = xp.matmul(wt, gblock, out=buf[:, :width]).reshape(c, kh, kw, width)
+            dcols = xp.matmul(wt, gblock, out=buf[:, :width])
+            if not finite:
+                plan.zero_dropped(dcols, start)
+            dcols = dcols.reshape(c, kh, kw, width)
             for i in range(kh):
                 for j in range(kw):
                     shift = start + i * plan.dilation[0] * plan.wp + j * plan.dilation[1]

@@ -54,6 +54,30 @@ def _batched(input: Tensor, dims: int, name: str) -> tuple[Tensor, bool]:  # noq
                        f"size: {_size(input.shape)}")
 
 
+def _check_weight_groups(weight: Tensor, groups: int) -> None:
+    if weight.shape[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but got "
+                           f"weight of size {_size(weight.shape)} instead")
+
+
+def _check_empty(x: Tensor, kernel: tuple, bias) -> None:
+    """PyTorch's rules for a 4-D input ``x`` without elements or a kernel of size 0 (checked only then).
+
+    An input without elements is computed (an empty result) only when its batch or its channels are
+    empty; a kernel with a zero size only when the input has no channels. The weight's dtype may then
+    differ from the input's (nothing is multiplied), the bias's may not.
+    """
+    n, c = x.shape[:2]
+    if x.numel() == 0 and n and c:
+        raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: "
+                           f"{_size(x.shape)}")
+    if c and 0 in kernel:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {kernel[0]} "
+                           f"kernel_width: {kernel[1]}")
+    if bias is not None and bias.dtype != x.dtype:
+        raise RuntimeError(f"Input type ({x.dtype}) and bias type ({bias.dtype}) should be the same")
+
+
 def _conv_padding(padding, kernel: tuple, dilation: tuple, stride: tuple, dims: int) -> tuple:
     """((before, after) per spatial axis) for an int/tuple padding or 'valid'/'same'."""
     if isinstance(padding, str):
@@ -91,6 +115,7 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims: i
         raise RuntimeError("non-positive groups is not supported")
     pads = _conv_padding(padding, kernel, dilation, stride, dims)
     out_channels, c_per_group = weight.shape[:2]
+    _check_weight_groups(weight, groups)
     if out_channels % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but "
                            f"got weight of size [{_size(weight.shape)}] instead")
@@ -107,7 +132,10 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims: i
     if any(p < k for p, k in zip(padded, effective)):
         raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
                            f"({' x '.join(map(str, effective))}). Kernel size can't be greater than actual input size")
-    _check_dtypes(x, weight, bias)
+    if x.numel() == 0 or 0 in kernel:
+        _check_empty(x if dims == 2 else x.unsqueeze(2), (1,) * (2 - dims) + kernel, bias)
+    else:
+        _check_dtypes(x, weight, bias)
     if dims == 1:  # a length-L signal is a 1 x L image
         out = _Conv2d.apply(x.unsqueeze(2), weight.unsqueeze(2), bias, stride=(1,) + stride,
                             padding=((0, 0),) + pads, dilation=(1,) + dilation, groups=groups).squeeze(2)
@@ -155,6 +183,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
             f"output padding must be smaller than either stride or dilation, but got output_padding_height: "
             f"{output_padding[0]} output_padding_width: {output_padding[1]} stride_height: {stride[0]} stride_width: "
             f"{stride[1]} dilation_height: {dilation[0]} dilation_width: {dilation[1]}")
+    _check_weight_groups(weight, groups)
     if x.shape[1] != weight.shape[0] or weight.shape[0] % groups:
         raise RuntimeError(f"Given transposed=1, weight of size {_size(weight.shape)}, expected input{_size(x.shape)} "
                            f"to have {weight.shape[0]} channels, but got {x.shape[1]} channels instead")
@@ -168,6 +197,14 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     if any(n <= 0 for n in size):
         raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, x.shape[2:]))}). Calculated output "
                            f"size per channel: ({' x '.join(map(str, size))}). Output size is too small")
+    if x.numel() == 0 and x.shape[0] and x.shape[1]:
+        raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: "
+                           f"{_size(x.shape)}")
+    if x.numel() and 0 in weight.shape[2:]:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {weight.shape[2]} "
+                           f"kernel_width: {weight.shape[3]}")
+    if x.numel() and weight.shape[1] == 0:
+        raise RuntimeError(f"non-empty 2D or 4D weight tensor expected, but got: {_size(weight.shape)}")
     _check_dtypes(x, weight, bias)
     out = ConvTranspose2d.apply(x, weight, bias, stride=stride, padding=padding, output_padding=output_padding,
                                 dilation=dilation, groups=groups)
@@ -188,6 +225,9 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     if input.ndim not in (3, 4):
         raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D)")
     x = input if input.ndim == 4 else input.unsqueeze(0)
+    if 0 in x.shape[1:]:
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                           f"dimensions for input, but got: {_size(input.shape)}")
     blocks = tuple(out_size(x.shape[2 + a], kernel[a], stride[a], padding[a], padding[a], dilation[a])
                    for a in range(2))
     if any(b < 1 for b in blocks):
@@ -206,6 +246,9 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
         raise RuntimeError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
                            f"(got {input.ndim}D)")
     cols = input if input.ndim == 3 else input.unsqueeze(0)
+    if 0 in cols.shape[1:]:
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
+                           f"dimensions for input, but got: {_size(input.shape)}")
     taps = kernel[0] * kernel[1]
     if cols.shape[1] % taps:
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
