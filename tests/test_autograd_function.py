@@ -242,3 +242,7 @@ def test_gradgradcheck_catches_a_wrong_double_backward():
     with pytest.raises(mytorch.autograd.GradcheckError, match="Jacobian mismatch"):
         mytorch.autograd.gradgradcheck(Cube.apply, [x])
     assert not mytorch.autograd.gradgradcheck(Cube.apply, [x], raise_exception=False)
+    # the fast mode (one random projection vᵀ·J·u, what the op tables' gradgradcheck runs) catches it too
+    assert mytorch.autograd.gradgradcheck(lambda v: v**3, [x], fast_mode=True)
+    with pytest.raises(mytorch.autograd.GradcheckError, match="fast mode"):
+        mytorch.autograd.gradgradcheck(Cube.apply, [x], fast_mode=True)

@@ -1,7 +1,11 @@
 """Second derivatives of every op and module of the tables, against finite differences (float64).
 
 ``gradgradcheck`` differentiates vᵀ·∂f/∂x (computed with ``create_graph=True``) once more, so each
-row exercises the op's ``backward_graph``; a wrong double backward is caught (last test).
+row exercises the op's ``backward_graph``. The rows run in ``fast_mode`` (one random projection
+vᵀ·H·u per input, as PyTorch's own op tests do for second derivatives): the full Jacobian of a
+convolution's first derivative costs hundreds of double-backward passes, and the first derivatives
+are checked entry by entry in test_ops.py. A wrong double backward is caught in fast mode too
+(tests/test_autograd_function.py, and the last test here).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from op_db import OPS
 def test_op_gradgradcheck(op, rng):
     arrays = op.inputs(rng, np.float64)
     inputs = [mytorch.tensor(a, requires_grad=i not in op.const) for i, a in enumerate(arrays)]
-    assert gradgradcheck(lambda *xs: op.fn(mytorch, *xs), inputs)
+    assert gradgradcheck(lambda *xs: op.fn(mytorch, *xs), inputs, fast_mode=True)
 
 
 @pytest.mark.parametrize("info", [i for i in MODULES if i.gradcheck and i.gradgradcheck], ids=lambda i: i.name)
@@ -29,4 +33,4 @@ def test_module_gradgradcheck(info, rng):
     ys = [mytorch.tensor(y) for y in (info.targets(rng, np.float64) if info.targets else [])]
     params = list(m.parameters())
     k = len(xs)
-    assert gradgradcheck(lambda *args: m(*args[:k], *ys), xs + params)
+    assert gradgradcheck(lambda *args: m(*args[:k], *ys), xs + params, fast_mode=True)

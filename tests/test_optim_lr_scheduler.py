@@ -19,6 +19,14 @@ from mytorch.optim import lr_scheduler
 METRICS = [1.0, 0.9, 0.95, 0.91, 0.905, 0.92, 0.8, 0.81, 0.82, 0.83, 0.84, 0.85, 0.7, 0.7, 0.7, 0.7, 0.69, 0.9]
 
 
+def _show(value) -> str:
+    if callable(value):
+        return value.__name__
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)
+
+
 @dataclass
 class Case:
     optimizer: str  # the optimizer class; it has two groups, lr 0.1 and 0.05
@@ -26,8 +34,8 @@ class Case:
     schedulers: list  # [(class name, kwargs)], stepped in this order (chaining)
     steps: int
 
-    def __str__(self) -> str:
-        return "+".join(f"{name}({','.join(f'{k}={v}' for k, v in kw.items())})" for name, kw in self.schedulers)
+    def __str__(self) -> str:  # a stable id: functions by name, not by address (pytest-xdist compares ids)
+        return "+".join(f"{name}({','.join(f'{k}={_show(v)}' for k, v in kw.items())})" for name, kw in self.schedulers)
 
     def build(self, lib):
         """The optimizer (over two groups of fresh parameters) and its schedulers, from ``lib`` (mytorch or torch)."""
