@@ -188,7 +188,8 @@ def gradgradcheck(
     ``grad_outputs`` (the v of vᵀ·∂f/∂x) are drawn at random from mytorch's generator when not
     given, and are themselves differentiated, as in ``torch.autograd.gradgradcheck``.
     ``fast_mode`` checks one random projection of the second derivatives (see ``gradcheck``). Other
-    keyword arguments of PyTorch's version (``check_batched_grad``, ...) are accepted and ignored. Returns True, or raises ``GradcheckError`` (False with ``raise_exception=False``).
+    keyword arguments of PyTorch's version (``check_batched_grad``, ...) are accepted and ignored.
+    Returns True, or raises ``GradcheckError`` (False with ``raise_exception=False``).
     """
     from .. import randn
     from .._tensor import Tensor
