@@ -52,6 +52,8 @@ from .modules import (
     Tanh,
     Unfold,
     Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
     ZeroPad2d,
 )
 from .parameter import Parameter

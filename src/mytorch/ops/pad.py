@@ -8,13 +8,17 @@ every resampling in ``nn.functional`` whose weights do not depend on x: reflect 
 circular padding (M picks one input per output: x[idx]), nearest and bilinear interpolation, and
 adaptive average pooling (each output the mean of a window). The gradient is the same op with
 every Mᵀ (the adjoint), so ``backward_graph`` is one more ``AxisMap``. A map given as an index
-array is applied by indexing (exact for inf and NaN, which 0·inf in a product would not be).
+array is applied by indexing (exact for inf and NaN, which 0·inf in a product would not be); one given
+as ``Taps`` (``ops.resample``: K inputs and weights per output) as the sum of K weighted gathers,
+which reads only the inputs PyTorch's resampling kernels read (so inf and NaN spread as in PyTorch)
+and costs K·(output size) instead of a product with the dense matrix.
 """
 
 from __future__ import annotations
 
 from .._backend import ndarray, xp
 from ..autograd.function import Function
+from .resample import Taps
 
 
 class ConstantPad(Function):
@@ -64,7 +68,8 @@ class AxisMap(Function):
     """out = x with axis a replaced by M_a·x along it, for each (axis, M, index) in ``maps``.
 
     ``M`` is an (n_out, n_in) matrix; ``index`` (or None) says that row o of M is the one-hot row of
-    input index[o], so the map is applied as x.take(index, axis). dx = the same with every Mᵀ.
+    input index[o], so the map is applied as x.take(index, axis), or is the ``Taps`` that M is made of,
+    applied as Σ_k w[:, k]·x.take(index[:, k], axis). dx = the same with every Mᵀ.
     """
 
     @staticmethod
@@ -88,7 +93,9 @@ def _adjoint(maps: tuple) -> tuple:
 def apply_maps(x: ndarray, maps: tuple) -> ndarray:
     """Apply each (axis, M, index) of ``maps`` to x in turn (an axis counted from the end: −1, −2, …)."""
     for axis, m, index in maps:
-        if index is not None:
+        if isinstance(index, Taps):
+            x = apply_taps(x, axis, index)
+        elif index is not None:
             x = xp.take(x, index, axis=axis)
         elif axis == -1 or axis == x.ndim - 1:
             x = xp.matmul(x, m.T.astype(x.dtype, copy=False))
@@ -96,6 +103,27 @@ def apply_maps(x: ndarray, maps: tuple) -> ndarray:
             moved = xp.moveaxis(x, axis, -2)
             x = xp.moveaxis(xp.matmul(m.astype(x.dtype, copy=False), moved), -2, axis)
     return xp.ascontiguousarray(x)
+
+
+def apply_taps(x: ndarray, axis: int, taps: Taps) -> ndarray:
+    """Σ_k w[o, k]·x[…, index[o, k], …] along ``axis``, k in order (taps past count[o] are not read)."""
+    axis = axis % x.ndim
+    n_out, k = taps.index.shape
+    shape = [1] * x.ndim
+    shape[axis] = n_out
+    out = None
+    for j in range(k):
+        term = xp.take(x, taps.index[:, j], axis=axis)
+        if taps.weight is not None:
+            term = term * taps.weight[:, j].astype(x.dtype, copy=False).reshape(shape)
+        if taps.count is not None and j > 0:
+            term = xp.where((taps.count > j).reshape(shape), term, xp.zeros((), term.dtype))
+        out = term if out is None else out + term
+    if out is None:
+        shape = list(x.shape)
+        shape[axis] = n_out
+        out = xp.zeros(shape, x.dtype)
+    return out
 
 
 def selection(index: ndarray, n_in: int) -> ndarray:

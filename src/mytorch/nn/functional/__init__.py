@@ -24,4 +24,4 @@ from .pooling import (
     max_pool1d,
     max_pool2d,
 )
-from .vision import interpolate, pad, upsample
+from .vision import interpolate, pad, upsample, upsample_bilinear, upsample_nearest

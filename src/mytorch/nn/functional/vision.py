@@ -4,23 +4,24 @@ Padding ``pad = (left, right, top, bottom, …)`` lists the last axis first, as 
 'constant' fills with ``value`` (negative amounts crop); 'reflect' mirrors about the edge
 element (x[1] comes before x[0]), 'replicate' repeats the edge, 'circular' wraps around.
 
-``interpolate`` resamples each spatial axis with PyTorch's source coordinates. For output index
-i and scale r (``1/scale_factor`` when a scale factor is given, else n_in/n_out):
+``interpolate`` resamples each spatial axis in turn (the last first) with PyTorch's source
+coordinates and weights, which ``ops.resample`` computes (its docstring states them): for output
+index i and scale r (``1/scale_factor`` when a scale factor is given, else n_in/n_out),
 
-* nearest:  src = min(⌊i·r⌋, n_in − 1) (computed in float32, as PyTorch does; see ``nearest_index``);
-* (bi)linear, align_corners=False: x = max(r·(i + ½) − ½, 0), the two neighbours ⌊x⌋ and
-  min(⌊x⌋ + 1, n_in − 1) weighted 1 − (x − ⌊x⌋) and x − ⌊x⌋;
-* align_corners=True: x = i·(n_in − 1)/(n_out − 1) (0 for a single output): the corner pixels'
-  centres coincide.
+* nearest: src = min(⌊i·r⌋, n_in − 1); nearest-exact: min(⌊(i + ½)·r⌋, n_in − 1) (r in float32);
+* linear / bilinear / trilinear: x = max(r·(i + ½) − ½, 0) (or i·(n_in − 1)/(n_out − 1) with
+  ``align_corners``), the neighbours ⌊x⌋ and min(⌊x⌋ + 1, n_in − 1) weighted 1 − t and t = x − ⌊x⌋;
+* bicubic: the four neighbours ⌊x⌋ − 1 … ⌊x⌋ + 2 (clamped at the border), cubic convolution with
+  A = −0.75; with ``antialias`` a triangle / cubic (A = −0.5) filter stretched by max(r, 1);
+* area: the mean of the adaptive window [⌊i·n_in/n_out⌋, ⌈(i + 1)·n_in/n_out⌉).
 """
 
 from __future__ import annotations
 
-import math
-
-from ..._backend import ndarray, xp
+from ..._backend import xp
 from ..._tensor import Tensor
 from ...ops.pad import AxisMap, ConstantPad, pad_index, selection
+from ...ops.resample import antialias_taps, area_taps, compute_dtype, cubic_taps, linear_taps, nearest_index
 
 
 def _pairs(pad, ndim: int) -> list[tuple[int, int]]:
@@ -71,100 +72,176 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
 
 
 # ---------------------------------------------------------------------- interpolate
-def nearest_index(n_in: int, n_out: int, scale: float | None, shortcuts: bool = False) -> ndarray:
-    """The input index each output copies (PyTorch's 'nearest', in float32).
-
-    PyTorch's 2-D kernel (``shortcuts``) copies the identity when n_out = n_in and takes i // 2 when
-    n_out = 2·n_in, whatever the scale factor; its 1-D kernel always uses ⌊i·r⌋.
-    """
-    if shortcuts and n_out == n_in:
-        return xp.arange(n_out)
-    if shortcuts and n_out == 2 * n_in:
-        return xp.arange(n_out) // 2
-    r = xp.float32(1.0 / scale if scale else n_in / n_out)
-    return xp.minimum(xp.floor(xp.arange(n_out, dtype=xp.float32) * r).astype(xp.int64), n_in - 1)
+_MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
+_NEEDS = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}  # spatial dimensions of each mode
+_AXES = ("D", "H", "W")
 
 
-def linear_matrix(n_in: int, n_out: int, scale: float | None, align_corners: bool) -> ndarray:
-    """The (n_out, n_in) linear-interpolation matrix of one axis (rows sum to 1)."""
-    i = xp.arange(n_out, dtype=xp.float64)
-    if align_corners:
-        src = i * ((n_in - 1) / (n_out - 1)) if n_out > 1 else xp.zeros(n_out)
+def _is_int(v) -> bool:
+    return isinstance(v, int) or (hasattr(v, "__index__") and not isinstance(v, float))
+
+
+def _output_sizes(input: Tensor, dims: int, size, scale_factor, mode: str,  # noqa: A002
+                  recompute_scale_factor: bool | None) -> tuple[tuple, tuple]:
+    """(output size, scale factor or None) of each spatial axis, with PyTorch's argument rules."""
+    spatial = list(input.shape[2:])
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        if isinstance(size, (list, tuple)):
+            if len(size) != dims:
+                raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input "
+                                 f"with spatial dimensions of {spatial} and output size of {size}. Please provide "
+                                 "input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) "
+                                 "format.")
+            sizes = tuple(size)
+        else:
+            sizes = (size,) * dims
+        if not all(_is_int(s) for s in sizes):
+            raise TypeError("expected size to be one of int or Tuple[int] or Tuple[int, int] or Tuple[int, int, int], "
+                            f"but got size with types {[type(s) for s in sizes]}")
+        if recompute_scale_factor:
+            raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+        return tuple(int(s) for s in sizes), (None,) * dims
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    if isinstance(scale_factor, (list, tuple)):
+        if len(scale_factor) != dims:
+            raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input "
+                             f"with spatial dimensions of {spatial} and scale_factor of shape {scale_factor}. Please "
+                             "provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, "
+                             "...,sK) format.")
+        factors = tuple(float(f) for f in scale_factor)
     else:
-        r = 1.0 / scale if scale else n_in / n_out
-        src = xp.maximum(r * (i + 0.5) - 0.5, 0.0)
-    lo = xp.minimum(xp.floor(src).astype(xp.int64), n_in - 1)
-    hi = xp.minimum(lo + 1, n_in - 1)
-    frac = xp.clip(src - lo, 0.0, 1.0)
-    m = xp.zeros((n_out, n_in))
-    rows = xp.arange(n_out)
-    xp.add.at(m, (rows, lo), 1.0 - frac)
-    xp.add.at(m, (rows, hi), frac)
-    return m
+        factors = (float(scale_factor),) * dims
+    sizes = tuple(int(n * f) for n, f in zip(spatial, factors))  # truncated, as PyTorch's int()
+    keep = not (recompute_scale_factor or mode == "area")
+    return sizes, factors if keep else (None,) * dims
 
 
-_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
+def _check_upsample(input: Tensor, sizes: tuple) -> None:  # noqa: A002
+    """PyTorch's checks of its upsample kernels: positive sizes, and no empty channel axis."""
+    spatial = input.shape[2:]
+    if any(n <= 0 for n in spatial) or any(s <= 0 for s in sizes):
+        names = _AXES[3 - len(sizes):]
+        shown_in = ", ".join(f"{a}: {n}" for a, n in zip(names, spatial))
+        shown_out = ", ".join(f"{a}: {n}" for a, n in zip(names, sizes))
+        joint = " and output" if len(sizes) == 1 else " output"
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({shown_in}){joint} "
+                           f"({shown_out})")
+    if input.numel() == 0 and input.shape[1] == 0:
+        raise RuntimeError(f"Non-empty {input.ndim}D data tensor expected but got a tensor with sizes "
+                           f"{list(input.shape)}")
+
+
+def _check_area(input: Tensor, sizes: tuple) -> None:  # noqa: A002
+    """The checks of PyTorch's adaptive_avg_pool{2,3}d, which 'area' calls (1-D input as (N, C, 1, L))."""
+    shape, shown = list(input.shape), list(sizes)
+    if len(sizes) == 1:
+        shape, shown = shape[:2] + [1] + shape[2:], [1] + shown
+    name = f"adaptive_avg_pool{len(shown)}d"
+    first = 1 if len(shown) == 3 else len(shape) - 2  # 3-D pooling checks the channel axis too, 2-D does not
+    for d in range(first, len(shape)):
+        if shape[d] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input "
+                               f"has sizes {shape} with dimension {d} being empty")
+    if any(s < 0 for s in sizes):
+        inner = ", ".join(map(str, shown)) if len(shown) == 2 else f"{shown[0]}, {shown[1]},{shown[2]}"
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0 but received "
+                           f"{{{inner}}}")
 
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",  # noqa: A002
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
-    """Resample the spatial axes of (N, C, L) or (N, C, H, W) input to ``size`` or by ``scale_factor``.
+    """Resample the spatial axes of (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to ``size`` or by
+    ``scale_factor``, one axis at a time (PyTorch's ``F.interpolate``).
 
-    Modes: 'nearest' (3-D and 4-D), 'linear' (3-D), 'bilinear' (4-D), with ``align_corners``
-    for the linear ones. With ``scale_factor`` the output size is ⌊n·scale_factor⌋ and the
-    coordinates use the given factor unless ``recompute_scale_factor``.
+    Modes: 'nearest' and 'nearest-exact' (any of the three), 'linear' (3-D), 'bilinear' and 'bicubic'
+    (4-D), 'trilinear' (5-D), 'area' (adaptive average pooling). Each axis is a fixed linear map,
+    out[o] = Σ_k w[o, k]·x[index[o, k]]; the weights (``ops.resample``) are PyTorch's:
+
+    * nearest: index ⌊r·o⌋; nearest-exact: ⌊r·(o + ½)⌋ (both at most n_in − 1, r in float32), where
+      r = 1/scale_factor when a factor is given (and not ``recompute_scale_factor``), else n_in/n_out;
+    * (bi/tri)linear: source x = max(r·(o + ½) − ½, 0), or x = o·(n_in − 1)/(n_out − 1) with
+      ``align_corners``; weights 1 − t, t on ⌊x⌋ and ⌊x⌋ + 1 (t = x − ⌊x⌋);
+    * bicubic: the same x (unclamped), taps ⌊x⌋ − 1 … ⌊x⌋ + 2 clamped at the borders, Keys' cubic
+      convolution weights with A = −0.75;
+    * area: output o averages input [⌊o·n_in/n_out⌋, ⌈(o + 1)·n_in/n_out⌉);
+    * ``antialias`` (bilinear, bicubic; 4-D): when shrinking by r > 1 the triangle (or the cubic with
+      A = −0.5) is stretched by r and renormalised, so every input within its support contributes.
+
+    With ``scale_factor`` the output size is ⌊n·scale_factor⌋. The gradient applies the transposed
+    weights (``AxisMap``), and so does its own gradient (double backward).
     """
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | "
+                             "bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
     dims = input.ndim - 2
-    if mode not in _MODES or dims not in (1, 2, 3):
-        raise NotImplementedError(
-            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the modes: nearest | "
-            f"linear | bilinear | bicubic | trilinear | area | nearest-exact (got {mode})")
-    if mode not in ("nearest", "linear", "bilinear") or dims == 3:
-        raise NotImplementedError(f"interpolate: mode {mode!r} on {input.ndim}D input is not implemented in mytorch "
-                                  "(it has 'nearest' for 3D/4D input, 'linear' for 3D and 'bilinear' for 4D)")
-    if mode == "nearest" and align_corners is not None:
-        raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | "
-                         "bicubic | trilinear")
-    if (mode == "linear" and dims != 1) or (mode == "bilinear" and dims != 2):
-        needs = {"linear": 3, "bilinear": 4}[mode]
-        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {needs}D input")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not implemented in mytorch")
-    if (size is None) == (scale_factor is None):
-        raise ValueError("only one of size or scale_factor should be defined" if size is not None
-                         else "either size or scale_factor should be defined")
-    spatial = input.shape[2:]
-    if size is not None:
-        sizes = (size,) * dims if isinstance(size, int) else tuple(int(s) for s in size)
-        if len(sizes) != dims:
-            raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
-                             f"spatial dimensions of {list(spatial)} and output size of {list(sizes)}. Please provide "
-                             f"input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) "
-                             "format.")
-        scales = (None,) * dims
+    sizes, factors = _output_sizes(input, dims, size, scale_factor, mode, recompute_scale_factor)
+    if antialias and not (mode in ("bilinear", "bicubic") and input.ndim == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D "
+                         "tensor as input")
+    if mode == "lanczos" and input.ndim == 4:
+        raise NotImplementedError("interpolate: mode='lanczos' (PyTorch's antialiased Lanczos filter) is not "
+                                  "implemented in mytorch; use 'bicubic' with antialias=True")
+    known = mode in ("nearest", "nearest-exact", "area") or mode in _NEEDS
+    if not known or dims not in (1, 2, 3) or (mode == "bicubic" and dims != 2):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for "
+                                  f"the modes: {_MODES} (got {mode})")
+    if mode in _NEEDS and _NEEDS[mode] != dims:
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_NEEDS[mode] + 2}D input")
+    if mode == "area":
+        _check_area(input, sizes)
     else:
-        factors = (scale_factor,) * dims if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
-        if len(factors) != dims:
-            raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input "
-                             f"with spatial dimensions of {list(spatial)} and scale_factor of shape {list(factors)}.")
-        sizes = tuple(math.floor(float(n) * float(f)) for n, f in zip(spatial, factors))
-        scales = (None,) * dims if recompute_scale_factor else tuple(float(f) for f in factors)
-    if any(s <= 0 for s in sizes):
-        raise RuntimeError(f"interpolate: output size must be positive, got {list(sizes)} for input "
-                           f"{list(input.shape)}")
-    maps = []
-    for a, (n_in, n_out, scale) in enumerate(zip(spatial, sizes, scales)):
+        _check_upsample(input, sizes)
+    spatial = input.shape[2:]
+    # PyTorch's vectorised 2-D nearest kernel (taken when H_out + W_out <= 128) has the n -> n and n -> 2n shortcuts
+    shortcuts = dims == 2 and sum(sizes) <= 128
+    maps, divisor = [], None
+    dtype = compute_dtype(input._data.dtype)
+    for a in reversed(range(dims)):  # the last axis first, as PyTorch's separable kernels
+        n_in, n_out, factor = spatial[a], sizes[a], factors[a]
         axis = a - dims
-        if mode == "nearest":
-            index = nearest_index(n_in, n_out, scale, shortcuts=dims == 2)
+        if mode in ("nearest", "nearest-exact"):
+            index = nearest_index(n_in, n_out, factor, exact=mode == "nearest-exact", shortcuts=shortcuts)
             maps.append((axis, selection(index, n_in), index))
+            continue
+        if mode == "area":
+            taps, count = area_taps(n_in, n_out)
+            shape = [1] * input.ndim
+            shape[axis] = n_out
+            divisor = count.reshape(shape) if divisor is None else divisor * count.reshape(shape)
+        elif antialias:
+            if n_out == n_in:  # PyTorch's antialiased kernel skips an axis that keeps its size
+                continue
+            taps = antialias_taps(n_in, n_out, factor, bool(align_corners), mode == "bicubic", dtype)
+        elif mode == "bicubic":
+            taps = cubic_taps(n_in, n_out, factor, bool(align_corners), dtype)
         else:
-            maps.append((axis, linear_matrix(n_in, n_out, scale, bool(align_corners)), None))
-    return AxisMap.apply(input, maps=tuple(maps))
+            taps = linear_taps(n_in, n_out, factor, bool(align_corners), dtype)
+        maps.append((axis, taps.matrix(n_in), taps))
+    out = AxisMap.apply(input, maps=tuple(maps)) if maps else input * 1
+    if divisor is not None:  # the window sums divided once, as PyTorch's adaptive average
+        out = out / Tensor._make(divisor.astype(out._data.dtype if out.dtype.is_floating_point else xp.float32),
+                                 False, None)
+    return out
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",  # noqa: A002
              align_corners: bool | None = None) -> Tensor:
     """``interpolate`` (PyTorch's older name)."""
     return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:  # noqa: A002
+    """``interpolate(mode='nearest')`` (PyTorch's deprecated name)."""
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:  # noqa: A002
+    """``interpolate(mode='bilinear', align_corners=True)`` (PyTorch's deprecated name)."""
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

@@ -28,5 +28,7 @@ from .vision import (
     ReplicationPad2d,
     Unfold,
     Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
     ZeroPad2d,
 )

@@ -8,7 +8,9 @@ from .module import Module
 
 
 class Upsample(Module):
-    """Resample (N, C, L) or (N, C, H, W) input to ``size`` or by ``scale_factor`` (``F.interpolate``)."""
+    """Resample (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to ``size`` or by ``scale_factor``
+    (``F.interpolate``; ``mode`` 'nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear'
+    or 'area')."""
 
     def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
                  recompute_scale_factor: bool | None = None) -> None:
@@ -26,6 +28,21 @@ class Upsample(Module):
     def extra_repr(self) -> str:
         what = f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None else f"size={self.size!r}"
         return f"{what}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """``Upsample(mode='nearest')`` for (N, C, H, W) input: output (h, w) copies input (⌊h·r_h⌋, ⌊w·r_w⌋)."""
+
+    def __init__(self, size=None, scale_factor=None) -> None:
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """``Upsample(mode='bilinear', align_corners=True)`` for (N, C, H, W) input: the corner pixels stay put and
+    output h reads input h·(H − 1)/(H_out − 1) (and so along W), interpolated linearly."""
+
+    def __init__(self, size=None, scale_factor=None) -> None:
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
 class Unfold(Module):
