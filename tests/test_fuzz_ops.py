@@ -660,6 +660,13 @@ FOUND = {
     # the antialiased cubic's Horner steps too: its weight at a distance of 1 − 2⁻⁵² is 1e-31, not 0
     "antialiased bicubic with an inf": Case("F.interpolate_bicubic_antialias", [_with_inf((1, 1, 7, 6), (0, 0, 3, 1))],
                                             ["c"]),
+    # each tap after the first is a fused multiply-add in PyTorch: 3.4e38·1.07 − 2.4e37 does not overflow
+    "antialiased bicubic near the largest float32": Case("F.interpolate_bicubic_antialias",
+                                                         [np.full((1, 1, 2, 1), 3.4028234663852886e38, np.float32)],
+                                                         ["c"], extremes=True),
+    # 'area' of integers: refused as PyTorch (a global average with mean()'s error), but an empty result is returned
+    "area of int64 to 1 x 1": Case("F.interpolate_area_scale", [_i64(0, 0, 0, 0, shape=(1, 1, 2, 2))], ["c"]),
+    "area of int64 to an empty size": Case("F.interpolate_area_scale", [_i64(0, 0, 0, 0, shape=(1, 1, 4, 1))], ["c"]),
 }
 
 

@@ -87,7 +87,9 @@ class AxisMap(Function):
 
 
 def _adjoint(maps: tuple) -> tuple:
-    return tuple((axis, m.T, None) for axis, m, _ in reversed(maps))
+    """Every Mᵀ, the last axis first (the maps of different axes commute; a product along the contiguous last
+    axis needs no transposed copy, and shrinking it first makes the later products smaller)."""
+    return tuple(sorted(((axis, m.T, None) for axis, m, _ in maps), key=lambda t: t[0], reverse=True))
 
 
 def apply_maps(x: ndarray, maps: tuple) -> ndarray:
@@ -106,23 +108,39 @@ def apply_maps(x: ndarray, maps: tuple) -> ndarray:
 
 
 def apply_taps(x: ndarray, axis: int, taps: Taps) -> ndarray:
-    """Σ_k w[o, k]·x[…, index[o, k], …] along ``axis``, k in order (taps past count[o] are not read)."""
+    """Σ_k w[o, k]·x[…, index[o, k], …] along ``axis``, k in order (taps past count[o] are not read).
+
+    As PyTorch's compiled kernels: the first product rounded, then each further tap one fused multiply-add
+    (a float32 one is exact in float64; a float64 one whose weights exceed 1 -- the antialiased cubic's --
+    runs in long double, so that a product beyond the largest float does not overflow before the sum is
+    taken). Integer inputs are summed in float64.
+    """
     axis = axis % x.ndim
     n_out, k = taps.index.shape
     shape = [1] * x.ndim
     shape[axis] = n_out
+    dtype = x.dtype if x.dtype.kind == "f" else xp.dtype(xp.float64)
+    wide = {4: xp.float64, 8: xp.longdouble}.get(dtype.itemsize) if taps.weight is not None else None
+    if wide is xp.longdouble and not (xp.abs(taps.weight) > 1).any():
+        wide = None
     out = None
     for j in range(k):
         term = xp.take(x, taps.index[:, j], axis=axis)
-        if taps.weight is not None:
-            term = term * taps.weight[:, j].astype(x.dtype, copy=False).reshape(shape)
-        if taps.count is not None and j > 0:
-            term = xp.where((taps.count > j).reshape(shape), term, xp.zeros((), term.dtype))
-        out = term if out is None else out + term
+        w = None if taps.weight is None else taps.weight[:, j].astype(dtype).reshape(shape)
+        if out is None:
+            out = term if w is None else term * w
+            continue
+        if w is None:
+            step = out + term
+        elif wide is not None:
+            step = (term.astype(wide) * w.astype(wide) + out.astype(wide)).astype(dtype)
+        else:
+            step = out + term * w
+        out = step if taps.count is None else xp.where((taps.count > j).reshape(shape), step, out)
     if out is None:
         shape = list(x.shape)
         shape[axis] = n_out
-        out = xp.zeros(shape, x.dtype)
+        out = xp.zeros(shape, dtype)
     return out
 
 

@@ -18,6 +18,8 @@ index i and scale r (``1/scale_factor`` when a scale factor is given, else n_in/
 
 from __future__ import annotations
 
+import math
+
 from ..._backend import xp
 from ..._tensor import Tensor
 from ...ops.pad import AxisMap, ConstantPad, pad_index, selection
@@ -151,6 +153,21 @@ def _check_area(input: Tensor, sizes: tuple) -> None:  # noqa: A002
                            f"{{{inner}}}")
 
 
+_TORCH_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _area_of_integers(input: Tensor, sizes: tuple) -> Tensor:  # noqa: A002
+    """PyTorch's adaptive average of an integer tensor: refused (a global average as mean()'s dtype error),
+    except an empty 1-D/2-D input, which gives the empty result in the input's dtype."""
+    name = _TORCH_TYPE_NAMES.get(str(input._data.dtype), str(input._data.dtype))
+    if all(s == 1 for s in sizes):
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
+                           f"complex dtype. Got: {name}")
+    if len(sizes) == 3 or math.prod(input.shape[:2] + tuple(sizes)):
+        raise NotImplementedError(f"\"adaptive_avg_pool{max(len(sizes), 2)}d\" not implemented for '{name}'")
+    return Tensor._make(xp.zeros(input.shape[:2] + tuple(sizes), input._data.dtype), False, None)
+
+
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",  # noqa: A002
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
@@ -196,6 +213,11 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_NEEDS[mode] + 2}D input")
     if mode == "area":
         _check_area(input, sizes)
+        if not input.dtype.is_floating_point:
+            return _area_of_integers(input, sizes)
+    elif not input.dtype.is_floating_point and mode != "nearest" and mode != "nearest-exact":
+        raise NotImplementedError(f"interpolate: mode {mode!r} needs a floating-point input, got {input.dtype} "
+                                  "(only 'nearest' and 'nearest-exact' copy integer values)")
     else:
         _check_upsample(input, sizes)
     spatial = input.shape[2:]
@@ -226,8 +248,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         maps.append((axis, taps.matrix(n_in), taps))
     out = AxisMap.apply(input, maps=tuple(maps)) if maps else input * 1
     if divisor is not None:  # the window sums divided once, as PyTorch's adaptive average
-        out = out / Tensor._make(divisor.astype(out._data.dtype if out.dtype.is_floating_point else xp.float32),
-                                 False, None)
+        out = out / Tensor._make(divisor.astype(out._data.dtype), False, None)
     return out
 
 
