@@ -69,7 +69,9 @@ class AxisMap(Function):
 
     ``M`` is an (n_out, n_in) matrix; ``index`` (or None) says that row o of M is the one-hot row of
     input index[o], so the map is applied as x.take(index, axis), or is the ``Taps`` that M is made of,
-    applied as Σ_k w[:, k]·x.take(index[:, k], axis). dx = the same with every Mᵀ.
+    applied as Σ_k w[:, k]·x.take(index[:, k], axis). dx = the same with every Mᵀ. (M is what the gradient
+    uses: 'nearest' interpolation gives the matrix of PyTorch's backward kernel, which can pick other inputs
+    than its forward kernel's ``index`` does.)
     """
 
     @staticmethod

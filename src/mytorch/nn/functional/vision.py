@@ -229,8 +229,13 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         n_in, n_out, factor = spatial[a], sizes[a], factors[a]
         axis = a - dims
         if mode in ("nearest", "nearest-exact"):
-            index = nearest_index(n_in, n_out, factor, exact=mode == "nearest-exact", shortcuts=shortcuts)
-            maps.append((axis, selection(index, n_in), index))
+            exact = mode == "nearest-exact"
+            index = nearest_index(n_in, n_out, factor, exact=exact, shortcuts=shortcuts)
+            # PyTorch's nearest backward kernels always take the shortcuts (its forward only in the 2-D vectorised
+            # kernel), so where they differ (n -> 2n or n -> n with a factor that says otherwise) the gradient
+            # follows PyTorch's backward, not the transposed forward
+            back = nearest_index(n_in, n_out, factor, exact=exact, shortcuts=True)
+            maps.append((axis, selection(back, n_in), index))
             continue
         if mode == "area":
             taps, count = area_taps(n_in, n_out)
