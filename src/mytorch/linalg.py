@@ -14,21 +14,31 @@ import math
 from ._tensor import Tensor
 from .ops._util import normalize_dim as _normalize_dim
 from .ops._util import reduction_axes
-from .ops.linalg import Norm2
+from .ops.linalg import Norm2, NormInf
 
 
 def _axes(x: Tensor, dim):
     return reduction_axes(dim, None, x.ndim)
 
 
+# PyTorch's names of dtypes in its messages
+_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long"}
+
+
+def _check_floating(x: Tensor, name: str) -> None:
+    if not x.is_floating_point():
+        got = str(x.dtype).removeprefix("mytorch.")
+        raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
+                           f"{_TORCH_NAMES.get(got, got)}")
+
+
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A002
     """The vector ``ord``-norm of ``x`` over ``dim`` (every element when None), as ``torch.linalg.vector_norm``."""
     if not isinstance(x, Tensor):
         raise TypeError(f"linalg.vector_norm: expected a Tensor, got {type(x).__name__}")
+    _check_floating(x, "vector_norm")  # the input's own dtype, as PyTorch (before ``dtype`` converts it)
     if dtype is not None:
         x = x.to(dtype)
-    if not x.is_floating_point():
-        raise RuntimeError(f"linalg.vector_norm: Expected a floating point tensor as input. Got {x.dtype}")
     axes = _axes(x, dim)
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r} (matrix norms: linalg.matrix_norm)")
@@ -36,6 +46,8 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     if ord == 2:
         return Norm2.apply(x, axes=axes, keepdims=keepdim)
     a = x.abs()
+    if abs(ord) == math.inf and x.numel():
+        return NormInf.apply(x, axes=axes, keepdims=keepdim, largest=ord > 0)
     if ord == math.inf:
         return a.amax(axes, keepdim=keepdim) if axes is not None else a.amax(keepdim=keepdim)
     if ord == -math.inf:
@@ -53,10 +65,11 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     Supported: 'fro', 1, −1, inf, −inf. The spectral norms (2, −2) and 'nuc' need singular values,
     which mytorch does not compute: they raise a NotImplementedError.
     """
-    if dtype is not None:
-        A = A.to(dtype)  # noqa: N806
     if A.ndim < 2:
         raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions, got {A.ndim}")
+    _check_floating(A, "matrix_norm")
+    if dtype is not None:
+        A = A.to(dtype)  # noqa: N806
     if len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple, got {dim!r}")
     r, c = (_normalize_dim(d, A.ndim) for d in dim)

@@ -118,3 +118,41 @@ class Norm2(Function):
         zero = norm._data == 0
         safe = norm + const(zero.astype(norm._data.dtype))  # 1 where the norm is 0: no 0/0 anywhere
         return x * select(~zero, unreduce(grad, axes, keepdims, x.ndim) / safe)
+
+
+class NormInf(Function):
+    """out = max |x| (``largest``) or min |x| over ``axes``: the ±inf vector norm, with PyTorch's gradient.
+
+    dx = sgn(x)·g·m / Σm with m = (|x| = out) or |x| nan: the gradient is shared by the ties and by the
+    nans (which make out nan); sgn(nan) is 0, so a nan row has gradient 0, where composing abs and
+    amax would give nan (amax's own gradient is nan over a slice that holds nan).
+    """
+
+    backward_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdims=False, largest=True):
+        a = xp.abs(x)
+        kept = (a.max if largest else a.min)(axis=axes, keepdims=True)
+        if ctx.needs_input_grad[0]:
+            nan = a != a
+            mask = (a == kept) | nan
+            sign = xp.sign(x)
+            sign[nan] = 0
+            ctx.coeff = xp.where(mask, sign, 0).astype(x.dtype, copy=False)
+            ctx.count = mask.sum(axis=axes, keepdims=True).astype(x.dtype)
+        ctx.args = axes, keepdims
+        if keepdims:
+            return kept
+        return kept.reshape(()) if axes is None else kept.squeeze(axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        axes, keepdims = ctx.args
+        g = expand_reduced(grad, axes, keepdims, ctx.coeff.ndim) / ctx.count  # PyTorch's order: g / count first
+        return (g * ctx.coeff).astype(ctx.coeff.dtype, copy=False)
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        axes, keepdims = ctx.args  # the coefficient is constant in x (piecewise): its derivative is 0
+        return unreduce(grad, axes, keepdims, ctx.coeff.ndim) / const(ctx.count) * const(ctx.coeff)

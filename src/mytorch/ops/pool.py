@@ -180,7 +180,12 @@ class AvgPool2d(Function):
                     out += _tap(xpad, i, j, geometry)
         divisor = avg_divisor(x.shape, out_hw, kernel, stride, padding, ceil_mode, count_include_pad,
                               divisor_override, x.dtype)
-        out /= divisor
+        if x.dtype.kind in "iu":  # PyTorch's integer kernel: C's division, truncating towards zero
+            quotient = out // divisor
+            quotient += (quotient * divisor != out) & ((out < 0) != (divisor < 0))
+            out = quotient
+        else:
+            out /= divisor
         ctx.args = dict(shape=x.shape, kernel=kernel, pads=pads, geometry=geometry, divisor=divisor)
         return out
 

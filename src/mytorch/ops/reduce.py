@@ -119,9 +119,14 @@ class LogSumExp(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        _, e, s = ctx.saved_tensors
+        x, e, s = ctx.saved_tensors
         g = grad.reshape(s.shape)  # s was kept with keepdims=True
-        return g * (e / s)
+        share = e / s
+        if not xp.isfinite(s).all():  # a slice with +inf or nan (m was replaced by 0): PyTorch's exp(x − out)
+            m = x.max(axis=ctx.axes, keepdims=True, initial=-xp.inf)
+            bad = ~xp.isfinite(s)
+            share = xp.where(bad, xp.exp(x - xp.where(bad, m, 0)), share)  # out = m there: +inf or nan
+        return g * share
 
     @staticmethod
     def backward_graph(ctx, grad):

@@ -95,7 +95,7 @@ def _mean(a: ndarray, axes: tuple, n: int) -> ndarray:
     first, then over N: NumPy's reduction over the strided axes all at once was 5x slower.
     """
     if a.ndim == 4 and axes == (0, 2, 3) and a.flags.c_contiguous:
-        rows = xp.add.reduce(a.reshape(a.shape[0], a.shape[1], -1), axis=2)
+        rows = xp.add.reduce(a.reshape(a.shape[0], a.shape[1], a.shape[2] * a.shape[3]), axis=2)
         total = xp.add.reduce(rows, axis=0).reshape(1, -1, 1, 1)
     else:
         total = xp.add.reduce(a, axis=axes, keepdims=True)
@@ -143,11 +143,18 @@ def batch_norm(
                 f"batch_norm: input has {channels} channels (dim 1 of shape {tuple(x.shape)}) but {name} has shape "
                 f"{tuple(t.shape)} (num_features must equal the channel count)"
             )
+    if training and channels == 0:
+        raise RuntimeError(f"batch_norm: the input has no channels (input size {tuple(x.shape)})")
+    if x.dtype.kind not in "fc":  # PyTorch has no integer kernel, but hands back an empty input unchanged
+        if x.size == 0:
+            return input.clone()
+        name = {"b": "Bool", "u": "Byte"}.get(x.dtype.kind, {1: "Char", 2: "Short", 4: "Int"}.get(x.itemsize, "Long"))
+        raise NotImplementedError(f"\"batch_norm\" not implemented for '{name}'")
     axes = (0,) + tuple(range(2, x.ndim))
     affine_shape = (channels,) + (1,) * (x.ndim - 2)
     if training:
-        n = x.size // max(channels, 1)
-        if n <= 1:
+        n = math.prod(x.shape[:1] + x.shape[2:])  # values per channel (PyTorch's test: exactly 1 is refused)
+        if n == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {tuple(x.shape)}")
         mean, var, centered = _moments(x, axes)
         if running_mean is not None and running_var is not None:
@@ -209,13 +216,22 @@ def group_norm(
         if t is not None and tuple(t.shape) != (c,):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, but "
                                f"got {name} of shape {list(t.shape)} and input of shape {list(x.shape)}")
-    grouped = input.reshape(n, num_groups, -1)
+    for t in (weight, bias):
+        if t is not None and t._data.dtype != x.dtype:
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float"
+                               if x.dtype == xp.float32 else "mixed dtype (CPU): all inputs must share same datatype.")
+    grouped = input.reshape(n, num_groups, x.size // max(n * num_groups, 1))
     mean, var, centered = _moments(grouped._data, (2,))
     y = Normalize.apply(grouped, None, None, mean=mean, var=var, axes=(2,), eps=eps, batch_stats=True,
                         affine_shape=(1,), centered=centered).reshape(input.shape)
     affine = (c,) + (1,) * (x.ndim - 2)
     if weight is not None:
         y = y * weight.reshape(affine)
+        if x.size == 0 and n and c:
+            # groups without elements: PyTorch's weight gradient Σ (g·x − g·mean)·rstd uses their statistics,
+            # nan (a mean and variance over nothing), so it is nan (not the 0 of a sum over nothing): the same
+            # here through a term that adds nothing to the empty output
+            y = y + (weight * math.nan).sum()
     if bias is not None:
         y = y + bias.reshape(affine)
     return y

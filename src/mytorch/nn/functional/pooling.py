@@ -6,18 +6,23 @@ input (C, H, W), and the 1-D forms as 2-D ones of height 1.
 
 from __future__ import annotations
 
+from ..._backend import xp
+from ..._dtype import bool_
+from ..._functional import cat
 from ..._tensor import Tensor
 from ...ops.pad import AxisMap
-from ...ops.pool import AvgPool2d, MaxPool2d, adaptive_avg_matrix, adaptive_max_indices, pool_out_size
+from ...ops.pool import AvgPool2d, MaxPool2d, adaptive_avg_matrix, adaptive_max_indices, adaptive_windows, pool_out_size
 from .conv import _tuple
 
 
-def _pool_input(input: Tensor, dims: int) -> tuple[Tensor, bool]:  # noqa: A002
-    if input.ndim == dims + 2 and input.numel() > 0:
-        return input, True
-    if input.ndim == dims + 1 and input.numel() > 0:
-        return input.unsqueeze(0), False
-    raise RuntimeError(f"non-empty {dims + 1}D or {dims + 2}D (batch mode) tensor expected for input")
+def _pool_input(input: Tensor, dims: int, name: str = "") -> tuple[Tensor, bool]:  # noqa: A002
+    """(input with a batch axis, whether it had one); a batch of 0 is pooled, any other empty axis refused."""
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"non-empty {dims + 1}D or {dims + 2}D (batch mode) tensor expected for input")
+    if 0 in input.shape[-dims - 1:]:
+        raise RuntimeError(f"{name}Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with optional 0 dim batch "
+                           f"size for input, but got:{_shape(input)}")
+    return (input, True) if input.ndim == dims + 2 else (input.unsqueeze(0), False)
 
 
 def _pool_args(kernel_size, stride, padding, dilation, dims: int) -> tuple:
@@ -75,8 +80,9 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,  # noqa: A002
                return_indices: bool = False):
     """``max_pool2d`` along the last axis of (N, C, L) or (C, L) input."""
-    if input.ndim not in (2, 3) or input.numel() == 0:
-        raise RuntimeError(f"max_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
+    if input.ndim not in (2, 3) or 0 in input.shape[-2:]:
+        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
+                           f"input, but got:{_shape(input)}")
     kernel, stride, padding, dilation = _pool_args(kernel_size, stride, padding, dilation, 1)
     out = max_pool2d(input.unsqueeze(-2), (1,) + kernel, (1,) + stride, (0,) + padding, (1,) + dilation, ceil_mode,
                      return_indices)
@@ -90,9 +96,12 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     """The mean of each (kh, kw) window: Σ window / divisor (zero padding).
 
     The divisor is ``divisor_override`` if given, else the window's size clipped to the padded input
-    (``count_include_pad=True``) or to the input itself.
+    (``count_include_pad=True``) or to the input itself. Integer input stays integer, as in PyTorch:
+    the sum in int64 arithmetic (wrapping) divided with truncation towards zero.
     """
     x, batched = _pool_input(input, 2)
+    if x.dtype == bool_:
+        raise NotImplementedError("\"avg_pool2d\" not implemented for 'Bool'")
     kernel, stride, padding, _ = _pool_args(kernel_size, stride, padding, 1, 2)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
@@ -122,10 +131,52 @@ def _adaptive_size(output_size, x: Tensor, dims: int) -> tuple:
     return sizes
 
 
-def _adaptive_input(input: Tensor, dims: int, name: str) -> None:  # noqa: A002
-    if input.ndim not in (dims + 1, dims + 2) or any(s == 0 for s in input.shape[-dims:]):
-        raise RuntimeError(f"{name}(): Expected {dims + 1}D or {dims + 2}D tensor with non-zero spatial sizes, "
-                           f"but got input of size {_shape(input)}")
+def _adaptive_input(input: Tensor, dims: int, name: str, sizes: tuple = ()) -> None:  # noqa: A002
+    """PyTorch's checks of an adaptive pooling's input; a 2-D average to (1, 1) is its mean() of the last two axes."""
+    if dims == 2 and input.ndim >= 2 and sizes and all(s == 1 for s in sizes):
+        return
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"{name}(): Expected {dims + 1}D or {dims + 2}D tensor, but got input of size "
+                           f"{_shape(input)}")
+    for axis in range(input.ndim - dims, input.ndim):  # the batch and the channels may be empty
+        if input.shape[axis] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input "
+                               f"has sizes {_shape(input)} with dimension {axis} being empty")
+
+
+# PyTorch's names of the integer dtypes in its messages
+_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long"}
+
+
+def _adaptive_avg(input: Tensor, sizes: tuple) -> Tensor:  # noqa: A002
+    """Adaptive average pooling of the last ``len(sizes)`` axes (PyTorch's dtype rules first).
+
+    PyTorch has no integer kernel: an output of all ones is its mean() (which refuses integers with
+    its own message), any other its adaptive kernel. The fast path is one averaging matrix per axis;
+    an input with an infinity or a nan takes window-by-window means instead, because the matrix's
+    zeros would multiply it (inf·0 = nan) into every output along the axis.
+    """
+    dims = len(sizes)
+    ones = all(s == 1 for s in sizes)
+    if not input.dtype.is_floating_point:
+        name = _TORCH_NAMES.get(str(input.dtype).removeprefix("mytorch."), str(input.dtype))
+        if ones:
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
+                               f"complex dtype. Got: {name}")
+        if input.numel():  # (an empty input gives an empty integer result: PyTorch runs no kernel)
+            raise NotImplementedError(f"\"adaptive_avg_pool2d\" not implemented for '{name}'")
+    if ones and (dims == 2 or input.ndim == 3):  # PyTorch's mean(): no windows; a mean over an empty plane is nan
+        return input.mean(tuple(range(input.ndim - dims, input.ndim)), keepdim=True)
+    if 0 in sizes or xp.isfinite(xp.add.reduce(input._data, axis=None)):  # a sum is finite only if every value is
+        maps = tuple((a - dims, adaptive_avg_matrix(input.shape[a - dims], n), None) for a, n in enumerate(sizes))
+        return AxisMap.apply(input, maps=maps)
+    out = input
+    for a, n in enumerate(sizes):
+        axis = out.ndim - dims + a
+        start, end = adaptive_windows(out.shape[axis], n)
+        before = (slice(None),) * axis
+        out = cat([out[before + (slice(int(s), int(e)),)].mean(axis, keepdim=True) for s, e in zip(start, end)], axis)
+    return out
 
 
 def _shape(x: Tensor) -> str:
@@ -137,18 +188,16 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:  # noqa: A002
 
     A window's average is separable, so this is one (OH, H) and one (OW, W) averaging matrix.
     """
-    _adaptive_input(input, 2, "adaptive_avg_pool2d")
-    oh, ow = _adaptive_size(output_size, input, 2)
-    h, w = input.shape[-2:]
-    maps = ((-2, adaptive_avg_matrix(h, oh), None), (-1, adaptive_avg_matrix(w, ow), None))
-    return AxisMap.apply(input, maps=maps)
+    sizes = _adaptive_size(output_size, input, 2)
+    _adaptive_input(input, 2, "adaptive_avg_pool2d", sizes)
+    return _adaptive_avg(input, sizes)
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:  # noqa: A002
     """``adaptive_avg_pool2d`` along the last axis of (N, C, L) or (C, L) input."""
-    _adaptive_input(input, 1, "adaptive_avg_pool1d")
-    (n,) = _adaptive_size(output_size, input, 1)
-    return AxisMap.apply(input, maps=((-1, adaptive_avg_matrix(input.shape[-1], n), None),))
+    sizes = _adaptive_size(output_size, input, 1)
+    _adaptive_input(input, 1, "adaptive_avg_pool1d", sizes)
+    return _adaptive_avg(input, sizes)
 
 
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):  # noqa: A002

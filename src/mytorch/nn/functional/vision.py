@@ -43,6 +43,12 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     pairs = _pairs(pad, input.ndim)
     if mode == "constant":
+        for j, (lo, hi) in enumerate(pairs):  # PyTorch crops by the negative amounts first, then pads
+            n = input.shape[input.ndim - 1 - j]
+            if n + min(lo, 0) + min(hi, 0) < 0:
+                raise RuntimeError(f"narrow(): length must be non-negative. (the negative padding ({lo}, {hi}) crops "
+                                   f"more than the {n} elements of dimension {input.ndim - 1 - j} of input "
+                                   f"{list(input.shape)})")
         pads = [(0, 0)] * (input.ndim - len(pairs)) + pairs[::-1]
         return ConstantPad.apply(input, pads=tuple(pads), value=0.0 if value is None else value)
     if value is not None and value != 0:
@@ -55,6 +61,9 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
             "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    if mode != "circular" and 0 in input.shape[-k - 1:]:
+        raise RuntimeError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 batch size and other "
+                           f"non-zero dimensions for input, but got: {list(input.shape)}")
     maps = []
     for j, (lo, hi) in enumerate(pairs):
         axis = input.ndim - 1 - j
@@ -64,8 +73,6 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
                                f"got: padding ({lo}, {hi}) at dimension {axis} of input {list(input.shape)}")
         if mode == "circular" and (lo > n or hi > n):
             raise RuntimeError("Padding value causes wrapping around more than once.")
-        if mode == "replicate" and n == 0 and (lo or hi):
-            raise RuntimeError(f"padding: input dimension {axis} is empty, nothing to replicate")
         if lo < 0 or hi < 0:
             raise RuntimeError(f"padding: negative padding ({lo}, {hi}) is only supported in 'constant' mode")
         index = pad_index(n, lo, hi, mode)
