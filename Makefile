@@ -45,12 +45,13 @@ lint: setup
 docs: setup data katex
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 
+# The suite on every core (pytest-xdist; a single test file runs as plain `pytest FILE`).
 test: setup data lint docs chromium
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 # Everything but the slow end-to-end tests.
 test-fast: setup data
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -n auto -m "not slow"
 
 # The fuzzers' long profile: rounds of random search (each round every fuzz test, new random inputs; what a
 # round found is kept in Hypothesis's database, .hypothesis/, and replayed first) until FUZZ_HOURS (an integer)

@@ -54,7 +54,10 @@ class HostileServer:
                 if "unannounced" not in self.path:
                     self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except OSError:  # the client stopped reading (a refused or oversized download): expected
+                    return
 
             def log_message(self, *args) -> None:
                 pass
