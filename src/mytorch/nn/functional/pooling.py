@@ -167,9 +167,12 @@ def _adaptive_avg(input: Tensor, sizes: tuple) -> Tensor:  # noqa: A002
             raise NotImplementedError(f"\"adaptive_avg_pool2d\" not implemented for '{name}'")
     if ones and (dims == 2 or input.ndim == 3):  # PyTorch's mean(): no windows; a mean over an empty plane is nan
         return input.mean(tuple(range(input.ndim - dims, input.ndim)), keepdim=True)
-    if 0 in sizes or xp.isfinite(xp.add.reduce(input._data, axis=None)):  # a sum is finite only if every value is
-        maps = tuple((a - dims, adaptive_avg_matrix(input.shape[a - dims], n), None) for a, n in enumerate(sizes))
-        return AxisMap.apply(input, maps=maps)
+    maps = tuple((a - dims, adaptive_avg_matrix(input.shape[a - dims], n), None) for a, n in enumerate(sizes))
+    out = AxisMap.apply(input, maps=maps)
+    # the output holds an inf or a nan only if the input does (or the sum overflows: the slow path is right too);
+    # checked on the output, smaller than the input, by its sum, which is finite only if every value is
+    if 0 in sizes or xp.isfinite(xp.add.reduce(out._data, axis=None)):
+        return out
     out = input
     for a, n in enumerate(sizes):
         axis = out.ndim - dims + a
