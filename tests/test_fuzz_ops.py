@@ -680,6 +680,11 @@ FOUND = {
     # PyTorch's nearest backward takes its n -> 2n shortcut (i // 2) where its 1-D forward does not (⌊i/2.3⌋)
     "nearest 1-D backward, 2 -> 4 by 2.3": Case("F.interpolate_nearest_fractional", [np.zeros((2, 3, 2), np.float32)],
                                                 ["c"]),
+    # 'area' sums each window as one flat sum, as PyTorch: inf + (−3.4e38) + … stays inf, where a sum per row
+    # first made −inf of the second row and then nan
+    "area, inf and -3.4e38": Case("F.interpolate_area_scale", [np.array(
+        [[[[np.inf, -3.4028234663852886e38], [-3.4028234663852886e38, -3.4028234663852886e38]]]], np.float32)],
+        ["c"], extremes=True),
     # 'area' of integers: refused as PyTorch (a global average with mean()'s error), but an empty result is returned
     "area of int64 to 1 x 1": Case("F.interpolate_area_scale", [_i64(0, 0, 0, 0, shape=(1, 1, 2, 2))], ["c"]),
     "area of int64 to an empty size": Case("F.interpolate_area_scale", [_i64(0, 0, 0, 0, shape=(1, 1, 4, 1))], ["c"]),

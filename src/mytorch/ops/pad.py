@@ -16,6 +16,8 @@ and costs K·(output size) instead of a product with the dense matrix.
 
 from __future__ import annotations
 
+import itertools
+
 from .._backend import ndarray, xp
 from ..autograd.function import Function
 from .resample import Taps
@@ -71,13 +73,15 @@ class AxisMap(Function):
     input index[o], so the map is applied as x.take(index, axis), or is the ``Taps`` that M is made of,
     applied as Σ_k w[:, k]·x.take(index[:, k], axis). dx = the same with every Mᵀ. (M is what the gradient
     uses: 'nearest' interpolation gives the matrix of PyTorch's backward kernel, which can pick other inputs
-    than its forward kernel's ``index`` does.)
+    than its forward kernel's ``index`` does.) ``joint``: the maps are unweighted ``Taps`` (window sums) added
+    up as one flat sum over each output's whole window, in row-major order, as PyTorch's adaptive average
+    does (summing axis by axis would overflow, or meet inf − inf, at other places).
     """
 
     @staticmethod
-    def forward(ctx, x, *, maps):
+    def forward(ctx, x, *, maps, joint=False):
         ctx.maps = maps
-        return apply_maps(x, maps)
+        return window_sum(x, maps) if joint else apply_maps(x, maps)
 
     @staticmethod
     def backward(ctx, grad):
@@ -144,6 +148,29 @@ def apply_taps(x: ndarray, axis: int, taps: Taps) -> ndarray:
         shape[axis] = n_out
         out = xp.zeros(shape, dtype)
     return out
+
+
+def window_sum(x: ndarray, maps: tuple) -> ndarray:
+    """Σ over each output's window of x (every map an unweighted ``Taps``), the window's elements added one by
+    one in row-major order (the first map's axis outermost)."""
+    maps = sorted(maps, key=lambda t: t[0])  # the leading spatial axis first
+    axes = [axis % x.ndim for axis, _, _ in maps]
+    taps = [t for _, _, t in maps]
+    lead = x.shape[:axes[0]]
+    out = None
+    for combo in itertools.product(*(range(t.index.shape[1]) for t in taps)):
+        key, valid = [slice(None)] * len(lead), None
+        for a, (t, j) in enumerate(zip(taps, combo)):
+            shape = [1] * len(taps)
+            shape[a] = -1
+            key.append(t.index[:, j].reshape(shape))
+            ok = (t.count > j).reshape(shape)
+            valid = ok if valid is None else valid & ok
+        term = x[tuple(key)]
+        out = term if out is None else xp.where(valid, out + term, out)
+    if out is None:  # an output axis of size 0
+        return xp.zeros(x.shape[:axes[0]] + tuple(t.index.shape[0] for t in taps), x.dtype)
+    return xp.ascontiguousarray(out)
 
 
 def selection(index: ndarray, n_in: int) -> ndarray:

@@ -258,7 +258,10 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         else:
             taps = linear_taps(n_in, n_out, factor, bool(align_corners), dtype)
         maps.append((axis, taps.matrix(n_in), taps))
-    out = AxisMap.apply(input, maps=tuple(maps)) if maps else input * 1
+    if not maps:
+        out = input * 1
+    else:
+        out = AxisMap.apply(input, maps=tuple(maps), joint=mode == "area")
     if divisor is not None:  # the window sums divided once, as PyTorch's adaptive average
         out = out / Tensor._make(divisor.astype(out._data.dtype), False, None)
     return out
