@@ -93,6 +93,17 @@ BAD_CALLS = [
         m.zeros(1, 1, 4, 4), scale_factor=2, align_corners=True)),
     ("interpolate bilinear 3-D", lambda m: m.nn.functional.interpolate(m.zeros(2, 3, 4), scale_factor=2,
                                                                        mode="bilinear")),
+    ("interpolate size and recompute", lambda m: m.nn.functional.interpolate(
+        m.zeros(1, 1, 4, 4), size=3, recompute_scale_factor=True)),
+    ("interpolate bicubic 5-D", lambda m: m.nn.functional.interpolate(m.zeros(1, 1, 2, 2, 2), size=3, mode="bicubic")),
+    ("interpolate antialias nearest", lambda m: m.nn.functional.interpolate(m.zeros(1, 1, 4, 4), size=2,
+                                                                            antialias=True)),
+    ("interpolate no channels", lambda m: m.nn.functional.interpolate(m.zeros(1, 0, 4, 4), size=2, mode="bicubic")),
+    ("interpolate empty axis", lambda m: m.nn.functional.interpolate(m.zeros(1, 1, 0, 4, 4), size=2,
+                                                                     mode="trilinear")),
+    ("interpolate area empty axis", lambda m: m.nn.functional.interpolate(m.zeros(1, 1, 4, 0), size=2, mode="area")),
+    ("interpolate area negative", lambda m: m.nn.functional.interpolate(m.zeros(1, 1, 4), scale_factor=-1.0,
+                                                                        mode="area")),
     ("fold blocks", lambda m: m.nn.functional.fold(m.zeros(2, 12, 8), (4, 4), 2)),
     ("unfold kernel too large", lambda m: m.nn.functional.unfold(m.zeros(2, 3, 4, 4), 5)),
 ]
@@ -250,3 +261,20 @@ def test_every_column_layout_matches_torch(op, layout, rng, monkeypatch):
     monkeypatch.setattr(conv, "_BLOCK_BYTES", 256)  # several blocks even for the tables' small shapes
     test_matches_torch(op, np.float64, rng)
     test_gradcheck(op, rng)
+
+
+@pytest.mark.parametrize("shape, kwargs", [
+    ((1, 2, 2), dict(scale_factor=2.3)),  # nearest: the forward reads ⌊i/2.3⌋, the backward kernel i // 2
+    ((1, 1, 4, 6), dict(scale_factor=(1.1, 0.5), mode="bilinear", antialias=True)),  # the forward copies H
+    ((1, 1, 4, 6), dict(scale_factor=(1.1, 1.1), mode="bicubic", antialias=True)),
+], ids=["nearest_2n_by_2.3", "antialias_kept_axis", "antialias_bicubic_kept_axes"])
+def test_interpolate_gradients_follow_torchs_backward_kernels(shape, kwargs, rng):
+    """Where PyTorch's backward kernel is not the transpose of its forward, the gradient is its backward's."""
+    x = rng.standard_normal(shape)
+    ours, theirs = mytorch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, yt = F.interpolate(ours, **kwargs), torch.nn.functional.interpolate(theirs, **kwargs)
+    g = rng.standard_normal(tuple(yt.shape))
+    y.backward(mytorch.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12, atol=1e-12)

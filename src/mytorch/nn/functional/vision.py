@@ -250,18 +250,17 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             shape[axis] = n_out
             divisor = count.reshape(shape) if divisor is None else divisor * count.reshape(shape)
         elif antialias:
-            if n_out == n_in:  # PyTorch's antialiased kernel skips an axis that keeps its size
-                continue
             taps = antialias_taps(n_in, n_out, factor, bool(align_corners), mode == "bicubic", dtype)
+            if n_out == n_in:  # PyTorch's antialiased forward copies an axis that keeps its size, but its backward
+                # applies the filter's weights (not the identity when a scale factor says r != 1): both followed
+                maps.append((axis, taps.matrix(n_in), xp.arange(n_in)))
+                continue
         elif mode == "bicubic":
             taps = cubic_taps(n_in, n_out, factor, bool(align_corners), dtype)
         else:
             taps = linear_taps(n_in, n_out, factor, bool(align_corners), dtype)
         maps.append((axis, taps.matrix(n_in), taps))
-    if not maps:
-        out = input * 1
-    else:
-        out = AxisMap.apply(input, maps=tuple(maps), joint=mode == "area")
+    out = AxisMap.apply(input, maps=tuple(maps), joint=mode == "area")
     if divisor is not None:  # the window sums divided once, as PyTorch's adaptive average
         out = out / Tensor._make(divisor.astype(out._data.dtype), False, None)
     return out
