@@ -720,6 +720,23 @@ FOUND = {
                                                        np.ones(2, np.float32)], ["c", "c", "c"]),
     "batch_norm of int64": Case("F.batch_norm_4d", [np.ones((3, 2, 3, 4), np.int64), np.ones(2, np.int64),
                                                     np.ones(2, np.int64)], ["c", "c", "c"]),
+    # batch_norm of an input without elements is PyTorch's shortcut x·w[0] + b[0]: the input's dtype beside a
+    # float64 bias (0-d factors do not promote), no shape check; with elements, mixed dtypes are refused
+    "batch_norm of 0 images, float64 bias": Case("F.batch_norm_4d", [np.zeros((0, 2, 3, 4), np.float32),
+                                                                     np.ones(2, np.float32), np.ones(2)],
+                                                 ["c", "c", "c"]),
+    "batch_norm of 0 images, float32 parameters": Case("F.batch_norm_4d", [np.zeros((0, 2, 3, 4)),
+                                                                           np.ones(2, np.float32),
+                                                                           np.ones(2, np.float32)], ["c", "c", "c"]),
+    "batch_norm of 0 channels, 2 weights": Case("F.batch_norm_4d", [np.zeros((2, 0, 4), np.float32),
+                                                                    np.zeros(2, np.float32), np.zeros(2, np.float32)],
+                                                ["c", "c", "c"]),
+    "batch_norm, float32 input, float64 weight": Case("F.batch_norm_4d", [np.zeros((3, 2, 3, 4), np.float32),
+                                                                          np.ones(2), np.ones(2, np.float32)],
+                                                      ["c", "c", "c"]),
+    "batch_norm, float64 input, float32 parameters": Case("F.batch_norm_4d", [np.zeros((3, 2, 3, 4)),
+                                                                              np.ones(2, np.float32),
+                                                                              np.ones(2, np.float32)], ["c", "c", "c"]),
     # group_norm of empty groups: the weight's gradient is nan as torch's (statistics of nothing)
     "group_norm of empty planes": Case("F.group_norm", [np.zeros((2, 4, 0, 0), np.float32), np.zeros(4, np.float32),
                                                         np.zeros(4, np.float32)], ["c", "c", "c"]),

@@ -116,6 +116,57 @@ def _moments(x: ndarray, axes: tuple) -> tuple[ndarray, ndarray, ndarray | None]
     return mean, _mean(centered * centered, axes, n), centered
 
 
+_SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def _check_batch_norm_dtypes(dtype, params) -> None:
+    """PyTorch's CPU kernel's dtype rule: the parameters given (weight, bias, running statistics) all of the
+    input's dtype. (Its one mixed form, a float16 input with float32 parameters, passes this check.)"""
+    given = [t._data.dtype for t in params if t is not None]
+    if not given:
+        return
+    if given[0] != dtype:  # torch's "mixed" form: first the parameters must all be float32, then the input float16
+        if any(d != xp.float32 for d in given):
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float (input is "
+                               f"{dtype}, parameters {', '.join(str(d) for d in given)})")
+        if dtype != xp.float16:
+            raise RuntimeError(f"mixed dtype (CPU): all inputs must share same datatype. (input is {dtype}, the "
+                               "parameters float32)")
+        return
+    for d in given[1:]:
+        if d != dtype:
+            raise RuntimeError(f"expected scalar type {_SCALAR_NAMES.get(str(dtype), str(dtype))} but found "
+                               f"{_SCALAR_NAMES.get(str(d), str(d))} (the input is {dtype}, a parameter or running "
+                               f"statistic {d})")
+
+
+def _category(dtype) -> int:
+    return 2 if dtype.kind == "f" else 0 if dtype.kind == "b" else 1
+
+
+def _empty_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:  # noqa: A002
+    """PyTorch's result for an input without elements: no statistics and no check of the parameters' shapes or
+    dtypes (its shortcut), just x·w[0] + b[0].
+
+    w[0] and b[0] of the usual 1-D parameters are 0-d, so (PyTorch's promotion) they set the dtype only when
+    of a higher category than x's (a float parameter of an integer input): a float32 input stays float32
+    beside float64 parameters. The parameters' gradients are zeros of their own dtype.
+    """
+    out = input.clone()
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is None:
+            continue
+        if t.ndim == 0 or t.shape[0] == 0:
+            raise IndexError(f"batch_norm: the input (size {tuple(input.shape)}) has no elements, so PyTorch scales "
+                             f"it by {name}[0], which a {name} of shape {tuple(t.shape)} does not have")
+        s = t[0]
+        if s.ndim == 0:  # a 0-d factor: the input's dtype unless the factor's category is higher
+            dtype = s.dtype if _category(s._data.dtype) > _category(out._data.dtype) else out.dtype
+            out, s = out.to(dtype), s.to(dtype)
+        out = out * s if name == "weight" else out + s
+    return out
+
+
 def batch_norm(
     input: Tensor,  # noqa: A002
     running_mean: Tensor | None,
@@ -133,6 +184,11 @@ def batch_norm(
     *unbiased* variance n/(n − 1)·σ² for ``running_var``. Otherwise the running statistics are used.
     """
     x = input._data
+    n = math.prod(x.shape[:1] + x.shape[2:])  # values per channel (PyTorch's test: exactly 1 is refused)
+    if training and n == 1 and x.ndim:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {tuple(x.shape)}")
+    if x.size == 0:  # PyTorch's shortcut, before any check of shapes or dtypes
+        return _empty_batch_norm(input, weight, bias)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected at least 2D input (N, C, ...), got {x.ndim}D input of shape "
                          f"{tuple(x.shape)}")
@@ -143,19 +199,13 @@ def batch_norm(
                 f"batch_norm: input has {channels} channels (dim 1 of shape {tuple(x.shape)}) but {name} has shape "
                 f"{tuple(t.shape)} (num_features must equal the channel count)"
             )
-    if training and channels == 0:
-        raise RuntimeError(f"batch_norm: the input has no channels (input size {tuple(x.shape)})")
-    if x.dtype.kind not in "fc":  # PyTorch has no integer kernel, but hands back an empty input unchanged
-        if x.size == 0:
-            return input.clone()
+    if x.dtype.kind not in "fc":  # PyTorch has no integer kernel
         name = {"b": "Bool", "u": "Byte"}.get(x.dtype.kind, {1: "Char", 2: "Short", 4: "Int"}.get(x.itemsize, "Long"))
         raise NotImplementedError(f"\"batch_norm\" not implemented for '{name}'")
+    _check_batch_norm_dtypes(x.dtype, (weight, bias, running_mean, running_var))
     axes = (0,) + tuple(range(2, x.ndim))
     affine_shape = (channels,) + (1,) * (x.ndim - 2)
     if training:
-        n = math.prod(x.shape[:1] + x.shape[2:])  # values per channel (PyTorch's test: exactly 1 is refused)
-        if n == 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {tuple(x.shape)}")
         mean, var, centered = _moments(x, axes)
         if running_mean is not None and running_var is not None:
             rm, rv = running_mean._data, running_var._data
