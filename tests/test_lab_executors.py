@@ -48,7 +48,8 @@ def test_dask_connects_to_a_running_scheduler():
 
 
 @pytest.mark.slow  # the client retries for its whole 20 s timeout
-def test_an_unreachable_scheduler_is_one_clear_error():
+def test_an_unreachable_scheduler_is_one_clear_error(monkeypatch):
+    monkeypatch.setattr("mytorch.lab.executors.SCHEDULER_TIMEOUT", "2s")  # the refusal, without 20 s of retries
     with pytest.raises(LabError, match="cannot reach the Dask scheduler tcp://127.0.0.1:9"), \
             open_executor("dask", None, "tcp://127.0.0.1:9"):
         pass

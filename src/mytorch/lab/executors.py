@@ -22,6 +22,9 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 
 from .study import LabError
 
+# How long connecting to a running Dask scheduler may take before the study stops with a clear error.
+SCHEDULER_TIMEOUT = "20s"
+
 
 def cores() -> int:
     """CPU cores this process may use (the affinity mask where the OS has one)."""
@@ -89,7 +92,7 @@ def open_executor(kind: str, workers: int | None, scheduler: str | None = None,
     local = None
     try:
         if scheduler:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
         else:
             local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                  dashboard_address=None, silence_logs=logging.ERROR)
