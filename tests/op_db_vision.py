@@ -151,6 +151,10 @@ VISION_OPS: list[OpInfo] = [
     # one column wide (its vertical pass reads a one-column image wrongly), which a fuzzed factor would reach
     OpInfo("F.interpolate_bilinear_antialias_up",
            lambda m, x: F(m).interpolate(x, size=(5, 3), mode="bilinear", antialias=True), ((1, 1, 3, 5),)),
+    OpInfo("F.interpolate_lanczos",
+           lambda m, x: F(m).interpolate(x, size=(3, 4), mode="lanczos", antialias=True), ((1, 2, 9, 7),)),
+    OpInfo("F.interpolate_lanczos_up",
+           lambda m, x: F(m).interpolate(x, size=(6, 5), mode="lanczos", antialias=True), ((1, 1, 4, 3),)),
     OpInfo("F.interpolate_bicubic_antialias",
            lambda m, x: F(m).interpolate(x, size=(3, 2), mode="bicubic", antialias=True), ((1, 1, 7, 6),)),
     OpInfo("F.interpolate_bicubic_antialias_align_corners",

@@ -278,3 +278,14 @@ def test_interpolate_gradients_follow_torchs_backward_kernels(shape, kwargs, rng
     yt.backward(torch.tensor(g))
     np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_lanczos_errors_are_torchs():
+    x = np.random.default_rng(0).standard_normal((1, 1, 6, 6))
+    for kwargs in ({"align_corners": True, "antialias": True}, {}):
+        errors = []
+        for lib in (mytorch, torch):
+            with pytest.raises(ValueError) as e:
+                lib.nn.functional.interpolate(lib.tensor(x), size=(3, 3), mode="lanczos", **kwargs)
+            errors.append(str(e.value))
+        assert errors[0] == errors[1]

@@ -13,9 +13,9 @@ Without, output i sits at x = r·(i + ½) − ½ (PyTorch's ``area_pixel_compute
   convolution weights for A = −0.75: W(d) = (A + 2)|d|³ − (A + 3)|d|² + 1 for |d| ≤ 1,
   A|d|³ − 5A|d|² + 8A|d| − 4A for 1 < |d| < 2; x is not clamped at 0.
 * area: output i averages the adaptive window [⌊i·n_in/n_out⌋, ⌈(i + 1)·n_in/n_out⌉).
-* antialias (linear or cubic, shrinking or not): the filter is stretched by s = max(r, 1) so it
-  spans s input samples per unit: output i centred at c = r·(i + ½) reads inputs j in
-  [trunc(c − S + ½), trunc(c + S + ½)) with S = s·(support of the filter: 1 linear, 2 cubic) and
+* antialias (linear, cubic or lanczos, shrinking or not): the filter is stretched by s = max(r, 1) so
+  it spans s input samples per unit: output i centred at c = r·(i + ½) reads inputs j in
+  [trunc(c − S + ½), trunc(c + S + ½)) with S = s·(support of the filter: 1 linear, 2 cubic, 3 lanczos) and
   weights f((j − c + ½)/s) normalised to sum 1; f is the triangle max(0, 1 − |d|) or the cubic
   kernel with A = −0.5 (PyTorch's ``_upsample_bilinear2d_aa`` / ``_upsample_bicubic2d_aa``).
 
@@ -177,13 +177,28 @@ def _cubic_aa(d: ndarray) -> ndarray:
     return xp.where(d < 1, _cubic_near(d, a), xp.where(d < 2, _cubic_far(d, a), d.dtype.type(0)))
 
 
-def antialias_taps(n_in: int, n_out: int, scale_factor: float | None, align_corners: bool, cubic: bool,
+def _lanczos(d: ndarray) -> ndarray:
+    """Lanczos-3: sinc(d)·sinc(d/3) = 3 sin(πd) sin(πd/3) / (πd)² for |d| < 3 (1 at 0), else 0."""
+    t = d.dtype.type
+    pd = t(math.pi) * d
+    safe = xp.where(d == 0, t(1), pd)
+    value = xp.where(d == 0, t(1), t(3) * xp.sin(pd) * xp.sin(pd / t(3)) / (safe * safe))
+    return xp.where(xp.abs(d) < t(3), value, t(0))
+
+
+# the antialiased filters: (function, support in input samples at scale 1)
+_AA_FILTERS = {"linear": (_triangle, 1.0), "cubic": (_cubic_aa, 2.0), "lanczos": (_lanczos, 3.0)}
+
+
+def antialias_taps(n_in: int, n_out: int, scale_factor: float | None, align_corners: bool, kind: str,
                    dtype=xp.float64) -> Taps:
     """The stretched, normalised filter of PyTorch's antialiased resize (see the module docstring),
-    computed in ``dtype`` and normalised by a running sum over the taps, as PyTorch does."""
+    computed in ``dtype`` and normalised by a running sum over the taps, as PyTorch does. ``kind``:
+    "linear" (triangle), "cubic" (A = −0.5) or "lanczos" (Lanczos-3)."""
     f = xp.dtype(dtype).type
     r = axis_scale(n_in, n_out, scale_factor, align_corners, dtype)
-    half = f(2.0 if cubic else 1.0)
+    kernel, half = _AA_FILTERS[kind]
+    half = f(half)
     support = half * r if r >= 1 else half
     inv = f(1) / r if r >= 1 else f(1)
     k = int(math.ceil(support)) * 2 + 1
@@ -191,7 +206,7 @@ def antialias_taps(n_in: int, n_out: int, scale_factor: float | None, align_corn
     lo = xp.maximum(xp.trunc(center - support + f(0.5)).astype(xp.int64), 0)
     count = xp.clip(xp.minimum(xp.trunc(center + support + f(0.5)).astype(xp.int64), n_in) - lo, 0, k)
     j = xp.arange(k)[None, :]
-    w = (_cubic_aa if cubic else _triangle)((((j + lo[:, None]).astype(dtype) - center[:, None]) + f(0.5)) * inv)
+    w = kernel((((j + lo[:, None]).astype(dtype) - center[:, None]) + f(0.5)) * inv)
     w = xp.where(j < count[:, None], w, f(0))
     total = xp.zeros(n_out, dtype)
     for c in range(k):

@@ -82,7 +82,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
 
 # ---------------------------------------------------------------------- interpolate
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
-_NEEDS = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}  # spatial dimensions of each mode
+# spatial dimensions of each mode
+_NEEDS = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2, "lanczos": 2}
 _AXES = ("D", "H", "W")
 
 
@@ -193,7 +194,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
       convolution weights with A = −0.75;
     * area: output o averages input [⌊o·n_in/n_out⌋, ⌈(o + 1)·n_in/n_out⌉);
     * ``antialias`` (bilinear, bicubic; 4-D): when shrinking by r > 1 the triangle (or the cubic with
-      A = −0.5) is stretched by r and renormalised, so every input within its support contributes.
+      A = −0.5) is stretched by r and renormalised, so every input within its support contributes;
+    * lanczos (4-D, ``antialias=True`` required): the same with the Lanczos-3 filter
+      sinc(d)·sinc(d/3), |d| < 3.
 
     With ``scale_factor`` the output size is ⌊n·scale_factor⌋. The gradient applies the transposed
     weights (``AxisMap``), and so does its own gradient (double backward).
@@ -206,12 +209,13 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         align_corners = False
     dims = input.ndim - 2
     sizes, factors = _output_sizes(input, dims, size, scale_factor, mode, recompute_scale_factor)
-    if antialias and not (mode in ("bilinear", "bicubic") and input.ndim == 4):
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D "
                          "tensor as input")
-    if mode == "lanczos" and input.ndim == 4:
-        raise NotImplementedError("interpolate: mode='lanczos' (PyTorch's antialiased Lanczos filter) is not "
-                                  "implemented in mytorch; use 'bicubic' with antialias=True")
+    if mode == "lanczos" and align_corners:
+        raise ValueError("Lanczos mode does not support align_corners=True")
+    if mode == "lanczos" and input.ndim == 4 and not antialias:
+        raise ValueError("Lanczos mode requires antialias=True")
     known = mode in ("nearest", "nearest-exact", "area") or mode in _NEEDS
     if not known or dims not in (1, 2, 3) or (mode == "bicubic" and dims != 2):
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for "
@@ -250,7 +254,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             shape[axis] = n_out
             divisor = count.reshape(shape) if divisor is None else divisor * count.reshape(shape)
         elif antialias:
-            taps = antialias_taps(n_in, n_out, factor, bool(align_corners), mode == "bicubic", dtype)
+            kind = {"bilinear": "linear", "bicubic": "cubic"}.get(mode, mode)
+            taps = antialias_taps(n_in, n_out, factor, bool(align_corners), kind, dtype)
             if n_out == n_in:  # PyTorch's antialiased forward copies an axis that keeps its size, but its backward
                 # applies the filter's weights (not the identity when a scale factor says r != 1): both followed
                 maps.append((axis, taps.matrix(n_in), xp.arange(n_in)))
