@@ -183,3 +183,56 @@ def test_missing_dataset_is_a_recipe_error(tmp_path, monkeypatch):
     monkeypatch.setenv("MYTORCH_DATA", str(tmp_path / "nothing"))
     with pytest.raises(RecipeError, match="dataset mnist is missing"):
         run(RunConfig(dataset="mnist"), tmp_path / "r")
+
+
+class _Killed(BaseException):
+    """Stands for a SIGKILL between two of an epoch's file writes (no handler in the recipe catches it)."""
+
+
+def test_a_kill_between_any_two_file_writes_then_resume_leaves_the_uninterrupted_files(small_data, tmp_path,
+                                                                                        monkeypatch):
+    import importlib
+
+    fit_module = importlib.import_module("mytorch.train.fit")
+    config = SMALL.replace(epochs=3)
+    run(config, tmp_path / "straight", data_dir=small_data)
+    writers = ("write_metrics_csv", "save_checkpoint", "plot_curves")
+    real = {name: getattr(fit_module, name) for name in writers}
+
+    def files(out):
+        rows = _strip(read_metrics_csv(out / "metrics.csv"))
+        ckpts = {}
+        for name in (LAST, "checkpoint-best.safetensors"):
+            state = mytorch.load(out / name)
+            ckpts[name] = {k: v.numpy().tobytes() for k, v in state.items()}
+        return rows, ckpts
+
+    expected = files(tmp_path / "straight")
+    kill_at = 1
+    while True:
+        out = tmp_path / f"killed-{kill_at}"
+        writes = [0]
+
+        def counting(name):
+            def write(*args, **kwargs):
+                real[name](*args, **kwargs)
+                writes[0] += 1
+                if writes[0] == kill_at:
+                    raise _Killed(name)
+            return write
+
+        for name in writers:
+            monkeypatch.setattr(fit_module, name, counting(name))
+        try:
+            run(config, out, data_dir=small_data)
+            finished = True
+        except _Killed:
+            finished = False
+        for name in writers:
+            monkeypatch.setattr(fit_module, name, real[name])
+        if finished:
+            break
+        run(config, out, data_dir=small_data, resume=True)  # from the last checkpoint, or afresh before one
+        assert files(out) == expected, f"killed after write {kill_at}"
+        kill_at += 1
+    assert kill_at > 9  # every epoch wrote at least metrics, last checkpoint and curves

@@ -110,14 +110,17 @@ def fit(
                 f"test loss {test_loss:.4f} acc {test_acc:.4f}  lr {lr:.3g}  "
                 f"{train_seconds:.1f}s train + {eval_seconds:.1f}s eval")
         if out is not None:
+            # The last checkpoint is written last: it is what a resume continues from, so a run killed between
+            # these files redoes this epoch bit-identically and writes the same files again. (Written before
+            # the best one, a kill between the two left a stale best checkpoint that no resume would replace.)
             write_metrics_csv(out / "metrics.csv", history)
-            save_checkpoint(out / LAST, model, optimizer, scheduler, epoch=epoch, history=history, config=config)
             if test_acc > best:
                 best = test_acc
                 save_checkpoint(out / BEST, model, optimizer, scheduler, epoch=epoch, history=history,
                                 config=config)
             if plot:
                 plot_curves(out / "curves.png", history, title=(config or {}).get("title", ""))
+            save_checkpoint(out / LAST, model, optimizer, scheduler, epoch=epoch, history=history, config=config)
         if on_epoch_end is not None:
             on_epoch_end(row)
     return history
