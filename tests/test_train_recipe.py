@@ -189,6 +189,16 @@ class _Killed(BaseException):
     """Stands for a SIGKILL between two of an epoch's file writes (no handler in the recipe catches it)."""
 
 
+def _killing(write, writes: list, kill_at: int):
+    """``write``, then a kill if it was the ``kill_at``-th write (``writes[0]`` counts them)."""
+    def killing_write(*args, **kwargs):
+        write(*args, **kwargs)
+        writes[0] += 1
+        if writes[0] == kill_at:
+            raise _Killed(write.__name__)
+    return killing_write
+
+
 def test_a_kill_between_any_two_file_writes_then_resume_leaves_the_uninterrupted_files(small_data, tmp_path,
                                                                                         monkeypatch):
     import importlib
@@ -212,17 +222,8 @@ def test_a_kill_between_any_two_file_writes_then_resume_leaves_the_uninterrupted
     while True:
         out = tmp_path / f"killed-{kill_at}"
         writes = [0]
-
-        def counting(name):
-            def write(*args, **kwargs):
-                real[name](*args, **kwargs)
-                writes[0] += 1
-                if writes[0] == kill_at:
-                    raise _Killed(name)
-            return write
-
         for name in writers:
-            monkeypatch.setattr(fit_module, name, counting(name))
+            monkeypatch.setattr(fit_module, name, _killing(real[name], writes, kill_at))
         try:
             run(config, out, data_dir=small_data)
             finished = True
