@@ -711,6 +711,11 @@ FOUND = {
     "adaptive_avg_pool2d(1) of empty planes": Case("F.adaptive_avg_pool2d_1", [np.zeros((2, 3, 0, 0), np.float32)],
                                                    ["c"]),
     "adaptive_avg_pool1d of 0 channels": Case("F.adaptive_avg_pool1d", [np.zeros((2, 0, 7), np.float32)], ["c"]),
+    # near the largest float32 each window is PyTorch's one-by-one sum in float32, then divided: 3.4e38 + 3.4e38 + 0 +
+    # 0 is inf (the means along each axis in turn gave 1.7e38)
+    "adaptive_avg_pool2d of 3.4e38s and 0s": Case("F.adaptive_avg_pool2d", [np.where(
+        np.arange(140).reshape(2, 2, 5, 7) // 7 == 16, 0.0, 3.4028234663852886e38).astype(np.float32)], ["c"],
+        extremes=True),
     # pad: negative padding that crops more than a dimension holds, reflect/replicate of an empty dimension
     "pad cropping past the input": Case("F.pad_constant_negative", [np.zeros((2, 1, 5), np.float32)], ["c"]),
     "reflect pad of 0 channels": Case("F.pad_reflect_1d", [np.zeros((2, 0, 5), np.float32)], ["c"]),

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from ..._backend import xp
 from ..._dtype import bool_
-from ..._functional import cat
 from ..._tensor import Tensor
 from ...ops.pad import AxisMap
 from ...ops.pool import AvgPool2d, MaxPool2d, adaptive_avg_matrix, adaptive_max_indices, adaptive_windows, pool_out_size
+from ...ops.resample import area_taps
 from .conv import _tuple
 
 
@@ -152,9 +152,12 @@ def _adaptive_avg(input: Tensor, sizes: tuple) -> Tensor:  # noqa: A002
     """Adaptive average pooling of the last ``len(sizes)`` axes (PyTorch's dtype rules first).
 
     PyTorch has no integer kernel: an output of all ones is its mean() (which refuses integers with
-    its own message), any other its adaptive kernel. The fast path is one averaging matrix per axis;
-    an input with an infinity or a nan takes window-by-window means instead, because the matrix's
-    zeros would multiply it (inf·0 = nan) into every output along the axis.
+    its own message), any other its adaptive kernel, which adds each window's elements one by one in
+    row-major order, in the input's dtype, and divides the sum. The fast path is one averaging matrix
+    per axis; it gives the same values wherever no partial sum can overflow (every value finite and
+    the largest magnitude times the largest window within the dtype's range). Other inputs take
+    PyTorch's order of additions, so that a sum overflows to ±inf (or meets inf − inf) where it does in
+    PyTorch, and an inf is not multiplied by a matrix's zeros into every output along its axis.
     """
     dims = len(sizes)
     ones = all(s == 1 for s in sizes)
@@ -167,19 +170,31 @@ def _adaptive_avg(input: Tensor, sizes: tuple) -> Tensor:  # noqa: A002
             raise NotImplementedError(f"\"adaptive_avg_pool2d\" not implemented for '{name}'")
     if ones and (dims == 2 or input.ndim == 3):  # PyTorch's mean(): no windows; a mean over an empty plane is nan
         return input.mean(tuple(range(input.ndim - dims, input.ndim)), keepdim=True)
-    maps = tuple((a - dims, adaptive_avg_matrix(input.shape[a - dims], n), None) for a, n in enumerate(sizes))
-    out = AxisMap.apply(input, maps=maps)
-    # the output holds an inf or a nan only if the input does (or the sum overflows: the slow path is right too);
-    # checked on the output, smaller than the input, by its sum, which is finite only if every value is
-    if 0 in sizes or xp.isfinite(xp.add.reduce(out._data, axis=None)):
-        return out
-    out = input
+    if 0 in sizes or not input.numel() or _no_overflow(input._data, sizes):
+        maps = tuple((a - dims, adaptive_avg_matrix(input.shape[a - dims], n), None) for a, n in enumerate(sizes))
+        return AxisMap.apply(input, maps=maps)
+    maps, divisor = [], None
     for a, n in enumerate(sizes):
-        axis = out.ndim - dims + a
-        start, end = adaptive_windows(out.shape[axis], n)
-        before = (slice(None),) * axis
-        out = cat([out[before + (slice(int(s), int(e)),)].mean(axis, keepdim=True) for s, e in zip(start, end)], axis)
-    return out
+        axis = a - dims
+        taps, count = area_taps(input.shape[axis], n)
+        shape = [1] * input.ndim
+        shape[axis] = n
+        divisor = count.reshape(shape) if divisor is None else divisor * count.reshape(shape)
+        maps.append((axis, taps.matrix(input.shape[axis]), taps))
+    out = AxisMap.apply(input, maps=tuple(maps), joint=True)
+    return out / Tensor._make(divisor.astype(out._data.dtype), False, None)
+
+
+def _no_overflow(x, sizes: tuple) -> bool:
+    """True when no sum of an adaptive window of ``x`` can overflow, in any order: every value finite and the
+    largest magnitude times the largest window's length within the dtype's range."""
+    longest = 1
+    for a, n in enumerate(sizes):
+        size = x.shape[x.ndim - len(sizes) + a]
+        start, end = adaptive_windows(size, n)
+        longest *= int((end - start).max())
+    with xp.errstate(all="ignore"):
+        return bool(float(xp.abs(x).max()) * longest <= float(xp.finfo(x.dtype).max))
 
 
 def _shape(x: Tensor) -> str:
