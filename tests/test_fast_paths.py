@@ -91,8 +91,9 @@ def test_moments_of_float16_and_empty_inputs_are_numpys_own(rng):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(32, 6), (8, 6, 5)])
-def test_batch_norm_forward_and_backward_are_the_numpy_formulas_bit_for_bit(shape, dtype, rng):
-    """The training-mode forward and backward against the same formulas written with ndarray.mean/var."""
+def test_batch_norm_forward_and_backward_are_pytorchs_formulas_bit_for_bit(shape, dtype, rng):
+    """The training-mode forward and backward against PyTorch's CPU arithmetic written in NumPy (its fast kernel:
+    float64 sums, x·α + β with β one multiply-add), and close to PyTorch itself."""
     x = rng.standard_normal(shape).astype(dtype)
     w, b = rng.standard_normal(6).astype(dtype), rng.standard_normal(6).astype(dtype)
     g = rng.standard_normal(shape).astype(dtype)
@@ -102,15 +103,32 @@ def test_batch_norm_forward_and_backward_are_the_numpy_formulas_bit_for_bit(shap
     out = F.batch_norm(tx, None, None, tw, tb, training=True, eps=1e-5)
     out.backward(mytorch.tensor(g))
 
-    mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
-    inv_std = 1.0 / np.sqrt(var + 1e-5)
-    xhat = (x - mean) * inv_std
-    assert _same_bits(out.detach().numpy(), xhat * w.reshape(aff) + b.reshape(aff))
-    dxhat = g * w.reshape(aff)
-    gx = inv_std * (dxhat - dxhat.mean(axis=axes, keepdims=True)
-                    - xhat * (dxhat * xhat).mean(axis=axes, keepdims=True))
+    n = x.size // 6
+    wide = np.float64 if dtype == np.float32 else np.longdouble
+    mean = (x.sum(axis=axes, keepdims=True, dtype=np.float64) / n).astype(dtype)
+    c = x - mean
+    var_sum = (c * c).sum(axis=axes, keepdims=True, dtype=np.float64).astype(dtype)
+    r = (1.0 / np.sqrt(var_sum.astype(np.float64) / n + 1e-5)).astype(dtype)
+    alpha = r * w.reshape(aff)
+    beta = ((-mean).astype(wide) * alpha + b.reshape(aff)).astype(dtype)
+    assert _same_bits(out.detach().numpy(), x * alpha + beta)
+    if len(shape) == 2:
+        total, dotp = g.sum(axis=0, keepdims=True, dtype=np.float64), (c * g).sum(axis=0, keepdims=True,
+                                                                                     dtype=np.float64)
+    else:
+        total = g.sum(axis=2, keepdims=True).sum(axis=0, keepdims=True, dtype=np.float64)
+        dotp = (c * g).sum(axis=2, keepdims=True).sum(axis=0, keepdims=True, dtype=np.float64)
+    k = dotp.astype(dtype) * r * r / dtype(n)
+    gx = ((g - (total / n).astype(dtype) - c * k) * r) * w.reshape(aff)
     assert _same_bits(tx.grad.numpy(), gx)
-    assert Normalize is type(out.grad_fn)
+    assert _same_bits(tw.grad.numpy(), (dotp * r).astype(dtype).reshape(6))
+    assert _same_bits(tb.grad.numpy(), total.astype(dtype).reshape(6))
+    assert isinstance(out.grad_fn, Normalize)
+    px, pw, pb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    torch.nn.functional.batch_norm(px, None, None, pw, pb, training=True, eps=1e-5).backward(torch.tensor(g))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for mine, theirs in ((tx, px), (tw, pw), (tb, pb)):
+        np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=tol, atol=tol)
 
 
 # ---------------------------------------------------------------- dropout

@@ -118,7 +118,26 @@ _MAXPOOL_CEIL_WHY = ("torch's max_pool2d backward writes through the index of a 
 _ADAPTIVE_WHY = ("torch's adaptive_avg_pool2d backward refuses a gradient without channels (its forward gives the "
                  "empty result); mytorch's backward gives the empty gradient")
 
+def _bn_misreads_gradient(x, *_) -> bool:
+    """True when torch's batch_norm backward gets the bias gradient (Σ of the output gradient over N, H, W) wrong
+    for an input of ``x``'s shape and strides: for some channels-last views with size-1 dims (a (1, 2, 1, 4) view
+    of a reversed (4, 1, 2, 1) tensor) its kernel reads a contiguous output gradient as if it were channels-last."""
+    if x.ndim != 4 or not x.numel() or x.is_contiguous() or not x.is_contiguous(memory_format=torch.channels_last):
+        return False
+    probe = torch.empty_strided(x.shape, x.stride(), dtype=torch.float64).copy_(x.double()).requires_grad_()
+    bias = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
+    g = torch.arange(float(x.numel()), dtype=torch.float64).reshape(x.shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.nn.functional.batch_norm(probe, None, None, None, bias, training=True).backward(g)
+    return not torch.allclose(bias.grad, g.sum((0, 2, 3)))
+
+
+_BN_WHY = ("torch's batch_norm backward reads a contiguous output gradient as channels-last for some channels-last "
+           "views with size-1 dims (a wrong gradient of every input, found by probing torch): such inputs are not run")
+
 SPECS: dict[str, Spec] = {
+    "F.batch_norm_4d": Spec(torch_unsafe=_bn_misreads_gradient, why=_BN_WHY),
     "F.max_pool2d_dilation_ceil": Spec(torch_unsafe=lambda x: x.ndim >= 2 and _empty_window(
         x.shape[-2:], (2, 3), (2, 1), (1, 0), (2, 2)), why=_MAXPOOL_CEIL_WHY),
     "F.group_norm": Spec(extremes=False, why=(
@@ -742,6 +761,22 @@ FOUND = {
     "batch_norm, float64 input, float32 parameters": Case("F.batch_norm_4d", [np.zeros((3, 2, 3, 4)),
                                                                               np.ones(2, np.float32),
                                                                               np.ones(2, np.float32)], ["c", "c", "c"]),
+    # batch_norm in PyTorch's CPU arithmetic: a contiguous input is x·α + β (α = invstd·w, β = b − mean·α, each one
+    # multiply-add), so a weight near the largest float makes α inf and the output nan; the gradient
+    # ((dy − Σdy/n − (x − mean)·k)·invstd)·w is ±inf, not nan; a 3.4e38 input gives −inf (3.4e38·316 − inf)
+    "batch_norm, weights near the largest float": Case("F.batch_norm_4d", [
+        np.zeros((3, 2, 3, 4), np.float32), np.full(2, 3.4028234663852886e38, np.float32), np.ones(2, np.float32)],
+        ["c", "c", "c"], extremes=True),
+    "batch_norm of 3.4e38s": Case("F.batch_norm_4d", [np.full((3, 2, 3, 4), 3.4028234663852886e38, np.float32),
+                                                      np.ones(2, np.float32), np.zeros(2, np.float32)],
+                                  ["c", "c", "c"], extremes=True),
+    # a transposed input takes PyTorch's other kernel: mean() in float32 overflows to inf, so every gradient is nan
+    "batch_norm of transposed 3.4e38s": Case("F.batch_norm_4d", [np.where(
+        np.arange(72).reshape(4, 3, 2, 3) == 39, 0.0, 3.4028234663852886e38).astype(np.float32),
+        np.zeros(2, np.float32), np.zeros(2, np.float32)], ["t", "c", "c"], extremes=True),
+    # a 0-d weight of 1 channel: PyTorch's forward takes it (it counts elements), its backward refuses it
+    "batch_norm, 0-d weight": Case("F.batch_norm_4d", [np.zeros((3, 1, 3, 4), np.float32), np.array(0.0, np.float32),
+                                                      np.zeros(1, np.float32)], ["c", "c", "c"]),
     # group_norm of empty groups: the weight's gradient is nan as torch's (statistics of nothing)
     "group_norm of empty planes": Case("F.group_norm", [np.zeros((2, 4, 0, 0), np.float32), np.zeros(4, np.float32),
                                                         np.zeros(4, np.float32)], ["c", "c", "c"]),

@@ -116,6 +116,142 @@ def _moments(x: ndarray, axes: tuple) -> tuple[ndarray, ndarray, ndarray | None]
     return mean, _mean(centered * centered, axes, n), centered
 
 
+def _torch_contiguous(x: ndarray) -> bool:
+    """PyTorch's test for its batch-norm kernels' fast path: contiguous, or channels-last (4-D, 5-D) contiguous."""
+    if x.flags.c_contiguous:
+        return True
+    if x.ndim in (4, 5):
+        return xp.moveaxis(x, 1, -1).flags.c_contiguous
+    return False
+
+
+def _planes(a: ndarray) -> ndarray:
+    """(N, C, *) as (N, C, L): one row per image plane of a channel."""
+    return a.reshape(a.shape[0], a.shape[1], -1)
+
+
+def _fma(a: ndarray, b: ndarray, c: ndarray) -> ndarray:
+    """a·b + c rounded once (near enough: float32 through float64, float64 through long double), in a's dtype: so
+    that a product past the largest float does not overflow before c is added, as in a fused multiply-add."""
+    wide = xp.float64 if a.dtype.itemsize <= 4 else xp.longdouble
+    with xp.errstate(all="ignore"):
+        return (a.astype(wide) * b + c).astype(a.dtype)
+
+
+def _batch_stats(x: ndarray, axes: tuple, eps: float, fast: bool) -> tuple[ndarray, ndarray, ndarray]:
+    """PyTorch's batch statistics (see ``BatchNorm``): mean and invstd (keepdims) in the parameters' dtype, and the
+    biased variance (for the running variance).
+
+    Its fast kernel (``fast``): the mean a float64 sum divided by n, rounded; the squares (x − mean)² in x's dtype
+    summed in float64 and the sum rounded to x's dtype. Its other kernel: the mean is ``mean()``'s, a sum in x's
+    dtype (which overflows to ±inf where the float64 sum is past the largest float; divided by n in float64 here,
+    so that the mean of equal values is exactly that value), and the squares are float64's.
+    """
+    dtype = x.dtype if x.dtype != xp.float16 else xp.dtype(xp.float32)
+    n = x.size // x.shape[1]
+    with xp.errstate(all="ignore"):
+        total = xp.add.reduce(x, axis=axes, keepdims=True, dtype=xp.float64)
+        mean = (total / n).astype(dtype)
+        if fast:
+            centered = x.astype(dtype, copy=False) - mean
+            var = xp.add.reduce(centered * centered, axis=axes, keepdims=True, dtype=xp.float64).astype(dtype)
+            var = var.astype(xp.float64) / n
+        else:
+            rounded = total.astype(dtype)
+            mean = xp.where(xp.isfinite(rounded), mean, rounded)
+            centered = x.astype(xp.float64) - mean
+            var = xp.add.reduce(centered * centered, axis=axes, keepdims=True) / n
+        invstd = xp.where((var == 0) & (eps == 0), 0.0, 1.0 / xp.sqrt(var + eps)).astype(dtype)
+    return mean, invstd, var
+
+
+class BatchNorm(Normalize):
+    """Batch normalisation in PyTorch's CPU arithmetic (its ``Normalize`` parent gives the double backward).
+
+    The statistics: the mean a float64 sum of x divided by n, rounded to x's dtype; the variance's sum a float64
+    sum of the squares (x − mean)² in x's dtype, rounded; invstd = 1/√(var_sum/n + ε) in float64, rounded (0
+    where var and ε are both 0). An input that PyTorch calls contiguous (or channels-last contiguous) is
+    normalised as x·α + β with α = invstd·w and β = b − mean·α in x's dtype; any other as ((x − mean)·invstd)·w
+    + b, as PyTorch's two kernels do. So overflow (α = inf for a weight near the largest float), and 0·inf =
+    nan, happen where they happen in PyTorch. The gradient is PyTorch's too: with Σdy and dotp = Σ(x − mean)·dy
+    (float64 sums of x's-dtype terms), k = dotp·invstd²/n, dx = ((dy − Σdy/n − (x − mean)·k)·invstd)·w,
+    dw = dotp·invstd, db = Σdy; with given statistics dx = (dy·invstd)·w.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, *, mean, invstd, axes, eps, batch_stats, affine_shape, fast):
+        dtype = x.dtype if x.dtype != xp.float16 else xp.dtype(xp.float32)  # PyTorch's float16 math is float32
+        w = xp.ones(affine_shape[0], dtype) if weight is None else weight.astype(dtype, copy=False).reshape(-1)
+        b = xp.zeros(affine_shape[0], dtype) if bias is None else bias.astype(dtype, copy=False).reshape(-1)
+        m, r = mean.astype(dtype, copy=False).reshape(-1), invstd.astype(dtype, copy=False).reshape(-1)
+        xs = x.astype(dtype, copy=False)
+        with xp.errstate(all="ignore"):
+            if fast:  # PyTorch's compiled kernel fuses each product and sum into one multiply-add
+                alpha = r * w
+                beta = _fma(-m, alpha, b)
+                alpha, beta = alpha.reshape(affine_shape), beta.reshape(affine_shape)
+                out = xs * alpha + beta
+                if not xp.isfinite(xp.add.reduce(out, axis=None)):  # else the same but for its last bit
+                    out = _fma(xs, alpha, beta)
+            else:
+                out = ((xs - m.reshape(affine_shape)) * r.reshape(affine_shape)) * w.reshape(affine_shape) + \
+                    b.reshape(affine_shape)
+        ctx.save_for_backward(x, weight, None, r.reshape(affine_shape), None)
+        ctx.mean, ctx.eps = m.reshape(affine_shape), eps
+        ctx.args = axes, batch_stats, affine_shape
+        ctx.param_shapes = (None if weight is None else weight.shape, None if bias is None else bias.shape)
+        ctx.bias_dtype = None if bias is None else bias.dtype
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, _, r, _ = ctx.saved_tensors
+        axes, batch_stats, affine_shape = ctx.args
+        need_x, need_w, need_b = ctx.needs_input_grad
+        w_shape, b_shape = ctx.param_shapes
+        if w_shape is not None and len(w_shape) != 1:  # PyTorch's backward reads the weight as a vector
+            raise RuntimeError(f"TensorAccessor expected 1 dims but tensor has {len(w_shape)} (batch_norm's backward "
+                               f"needs a weight vector, got shape {w_shape})")
+        if need_b and len(b_shape) > 1:  # its (C,) gradient does not fit a bias of more dims
+            raise RuntimeError(f"Function NativeBatchNormBackward0 returned an invalid gradient at index 2 - got "
+                               f"[{affine_shape[0]}] but expected shape compatible with {list(b_shape)}")
+        dtype = r.dtype
+        m = ctx.mean
+        n = x.size // affine_shape[0]
+        xs, g = x.astype(dtype, copy=False), grad.astype(dtype, copy=False)
+        with xp.errstate(all="ignore"):
+            centered = xs - m
+            # PyTorch's fast backward kernel (x and the gradient contiguous alike) sums each image plane in x's
+            # dtype, then the planes in float64; its other kernel sums Σdy in x's dtype, dotp in float64
+            fast = _torch_contiguous(x) and x.flags.c_contiguous == grad.flags.c_contiguous and \
+                _torch_contiguous(grad)
+            if fast and x.ndim > 2:
+                total = xp.add.reduce(xp.add.reduce(_planes(g), axis=2), axis=0, dtype=xp.float64)
+                dotp = xp.add.reduce(xp.add.reduce(_planes(centered * g), axis=2), axis=0, dtype=xp.float64)
+            else:
+                total = xp.add.reduce(g, axis=axes, dtype=xp.float64 if fast else None).reshape(-1)
+                dotp = xp.add.reduce(centered * g, axis=axes, dtype=xp.float64).reshape(-1)
+            r1 = r.reshape(-1)
+            gx = gw = gb = None
+            if need_x:
+                w = xp.ones(affine_shape, dtype) if weight is None else weight.astype(dtype).reshape(affine_shape)
+                if batch_stats:
+                    k = (dotp.astype(dtype) * r1 * r1 / dtype.type(n)).reshape(affine_shape)
+                    grad_mean = (total / n).astype(dtype).reshape(affine_shape)
+                    gx = g - grad_mean - centered * k
+                    if fast and not xp.isfinite(xp.add.reduce(gx, axis=None)):  # a multiply-add there too
+                        gx = _fma(-centered, k, g - grad_mean)
+                    gx = (gx * r) * w
+                else:
+                    gx = (g * r) * w
+                gx = gx.astype(x.dtype, copy=False)
+            if need_w:
+                gw = (dotp * r1).astype(weight.dtype).reshape(weight.shape)
+            if need_b:
+                gb = total.astype(ctx.bias_dtype).reshape(b_shape)
+        return gx, gw, gb
+
+
 _SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double"}
 
 
@@ -194,7 +330,7 @@ def batch_norm(
                          f"{tuple(x.shape)}")
     channels = x.shape[1]
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
-        if t is not None and t.shape != (channels,):
+        if t is not None and t.numel() != channels:  # PyTorch counts the elements only
             raise RuntimeError(
                 f"batch_norm: input has {channels} channels (dim 1 of shape {tuple(x.shape)}) but {name} has shape "
                 f"{tuple(t.shape)} (num_features must equal the channel count)"
@@ -203,10 +339,19 @@ def batch_norm(
         name = {"b": "Bool", "u": "Byte"}.get(x.dtype.kind, {1: "Char", 2: "Short", 4: "Int"}.get(x.itemsize, "Long"))
         raise NotImplementedError(f"\"batch_norm\" not implemented for '{name}'")
     _check_batch_norm_dtypes(x.dtype, (weight, bias, running_mean, running_var))
+    # PyTorch's fast kernel: the input (channels-last) contiguous and every parameter and statistic contiguous
+    fast = _torch_contiguous(x) and all(t is None or t._data.flags.c_contiguous
+                                        for t in (weight, bias, running_mean, running_var))
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.ndim != 1 and not (fast and name in ("weight", "bias")):
+            # PyTorch's kernel for other layouts views each as a vector of the channels (its fast path reads them
+            # as arrays of C values, and its backward then refuses them: see BatchNorm.backward)
+            raise RuntimeError(f"batch_norm: {name} of shape {tuple(t.shape)} is not a vector of the {channels} "
+                               "channels (PyTorch's internal assert t.dim() == 1)")
     axes = (0,) + tuple(range(2, x.ndim))
     affine_shape = (channels,) + (1,) * (x.ndim - 2)
     if training:
-        mean, var, centered = _moments(x, axes)
+        mean, invstd, var = _batch_stats(x, axes, eps, _torch_contiguous(x))  # (its statistics look at x only)
         if running_mean is not None and running_var is not None:
             rm, rv = running_mean._data, running_var._data
             rm *= 1 - momentum
@@ -217,10 +362,10 @@ def batch_norm(
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are needed when training=False")
         mean = running_mean._data.reshape(affine_shape)
-        var = running_var._data.reshape(affine_shape)
-        centered = None
-    return Normalize.apply(input, weight, bias, mean=mean, var=var, axes=axes, eps=eps, batch_stats=training,
-                           affine_shape=affine_shape, centered=centered)
+        with xp.errstate(all="ignore"):
+            invstd = 1 / xp.sqrt(running_var._data.reshape(affine_shape) + running_var._data.dtype.type(eps))
+    return BatchNorm.apply(input, weight, bias, mean=mean, invstd=invstd, axes=axes, eps=eps, batch_stats=training,
+                           affine_shape=affine_shape, fast=fast)
 
 
 def layer_norm(
