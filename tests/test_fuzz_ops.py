@@ -777,6 +777,14 @@ FOUND = {
     # a 0-d weight of 1 channel: PyTorch's forward takes it (it counts elements), its backward refuses it
     "batch_norm, 0-d weight": Case("F.batch_norm_4d", [np.zeros((3, 1, 3, 4), np.float32), np.array(0.0, np.float32),
                                                       np.zeros(1, np.float32)], ["c", "c", "c"]),
+    # bmm with an empty factor and mixed dtypes: PyTorch's shortcut gives zeros of mat2's dtype (mytorch promoted);
+    # an int64 result beside a float input that requires grad is autograd's error
+    "bmm, empty float32 times int64": Case("bmm", [np.zeros((2, 0, 4), np.float32), np.zeros((2, 4, 5), np.int64)],
+                                           ["c", "c"]),
+    "bmm, empty int64 times float32": Case("bmm_method", [np.zeros((3, 0, 2), np.int64),
+                                                         np.zeros((3, 2, 4), np.float32)], ["c", "c"]),
+    "bmm, empty inner float64 times float32": Case("bmm", [np.zeros((2, 3, 0)), np.zeros((2, 0, 5), np.float32)],
+                                                   ["c", "c"]),
     # group_norm of empty groups: the weight's gradient is nan as torch's (statistics of nothing)
     "group_norm of empty planes": Case("F.group_norm", [np.zeros((2, 4, 0, 0), np.float32), np.zeros(4, np.float32),
                                                         np.zeros(4, np.float32)], ["c", "c", "c"]),
