@@ -35,8 +35,8 @@ kernels on a current NumPy (measured on an AVX-512 AMD EPYC: W1's forward produc
 default the workers run without them -- the library as a user's machine runs it -- and the runner
 prints the kernel each side loaded; ``--keep-blas-env`` measures with them.
 
-A suite may define ``summary(results)``: lines computed from its results (the targets of issue 15:
-W1 against its floor and against JAX-jit, dropout's overhead), printed after its table.
+A suite may define ``summary(results)``: lines computed from its results (the targets of issues 15 and 27:
+W1 against its floor and JAX-jit, dropout's overhead, W3 at 1 and 2 threads, SGD momentum), printed after its table.
 
 The ``startup`` suite times ``import`` in fresh interpreters (pairs of one import each).
 

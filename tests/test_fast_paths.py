@@ -152,3 +152,54 @@ def test_dropout_of_an_integer_tensor_promotes_like_a_product():
     mytorch.manual_seed(0)
     out = F.dropout(mytorch.ones(4, 4, dtype=mytorch.int64), 0.5)
     assert out.dtype == mytorch.float32 and set(np.unique(out.numpy())) <= {0.0, 2.0}
+
+
+# ---------------------------------------------------------------- cross-entropy's plain case == its general path
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]),
+       reduction=st.sampled_from(["mean", "sum", "none"]), grad_dtype=st.sampled_from([None, np.float64]))
+def test_cross_entropy_plain_case_is_the_general_path_bit_for_bit(data, dtype, reduction, grad_dtype):
+    """No weight, no smoothing, no ignored target: the short path (every w_t = 1) gives the general path's bits,
+    forward, backward (an upstream gradient of another dtype included) and backward_graph."""
+    from mytorch.nn.functional.loss import CrossEntropyFunction
+
+    n, classes = data.draw(st.integers(1, 7)), data.draw(st.integers(1, 6))
+    values = st.floats(-1e4, 1e4, width=32) | st.sampled_from([0.0, -0.0, np.inf, -np.inf, np.nan, 3e38, 1e-45])
+    x = data.draw(hnp.arrays(dtype, (n, classes), elements=values))
+    target = data.draw(hnp.arrays(np.int64, n, elements=st.integers(0, classes - 1)))
+    upstream = data.draw(hnp.arrays(grad_dtype or dtype, () if reduction != "none" else n,
+                                    elements=st.floats(-10, 10, width=32) | st.just(np.nan)))
+    def same(a, b):  # bit for bit, except that a nan's sign and payload are free (they depend on operand order)
+        return _same_bits(np.where(np.isnan(a), np.nan, a), np.where(np.isnan(b), np.nan, b))
+
+    outs, grads, graph_grads = [], [], []
+    for plain in (False, True):
+        leaf = mytorch.tensor(x, requires_grad=True)
+        with np.errstate(all="ignore"):
+            out = CrossEntropyFunction.apply(leaf, target=target, weight=None, ignore_index=-100, reduction=reduction,
+                                             label_smoothing=0.0, plain=plain)
+            (g,) = mytorch.autograd.grad(out, leaf, mytorch.tensor(upstream), retain_graph=True)
+            (gg,) = mytorch.autograd.grad(out, leaf, mytorch.tensor(upstream), create_graph=True)
+        outs.append(out.detach().numpy())
+        grads.append(g.numpy())
+        graph_grads.append(gg.detach().numpy())
+    assert same(*outs) and same(*grads) and same(*graph_grads)
+
+
+def test_cross_entropy_takes_the_plain_case_only_when_it_applies():
+    from mytorch.nn.functional import loss as loss_module
+
+    seen = []
+    real = loss_module.CrossEntropyFunction.apply
+    logits, target = mytorch.randn(4, 3), mytorch.tensor([0, 2, 1, 2])
+    try:
+        loss_module.CrossEntropyFunction.apply = lambda *a, **k: seen.append(k["plain"]) or real(*a, **k)
+        F.cross_entropy(logits, target)
+        F.cross_entropy(logits, target, weight=mytorch.ones(3))
+        F.cross_entropy(logits, target, label_smoothing=0.1)
+        F.cross_entropy(logits, target, ignore_index=2)
+        F.cross_entropy(logits, mytorch.tensor([0, -100, 1, 2]))
+        F.cross_entropy(logits, target, ignore_index=7)
+    finally:
+        loss_module.CrossEntropyFunction.apply = real
+    assert seen == [True, False, False, False, False, True]

@@ -24,3 +24,19 @@ def _step(lib_name: str, name: str):
 
 CASES = {f"{name} step(), W1 1.86 M f32": {lib: (lambda lib=lib, name=name: _step(lib, name))
                                            for lib in ("mytorch", "torch")} for name in OPTIMIZERS}
+
+
+# Issue 27: SGD with momentum's step no slower than torch's.
+TARGETS = {"SGD momentum 0.9": 1.0}
+
+
+def summary(results: list) -> list[str]:
+    """Issue 27's target for SGD with momentum, per thread count."""
+    lines = ["targets:"]
+    for threads in sorted({r.threads for r in results}):
+        for name, limit in TARGETS.items():
+            r = next((r for r in results if r.case.startswith(f"{name} step()") and r.threads == threads), None)
+            if r:
+                lines.append(f"  [{threads} thr] {name} step(), mytorch/torch: {r.ratio:5.2f}x "
+                             f"(target <= {limit:.2f}x: {'met' if r.ratio <= limit else 'NOT met'})")
+    return lines if len(lines) > 1 else []

@@ -38,11 +38,12 @@ def _reduce(loss, reduction: str, denom=None):
     return loss.sum() / denom if denom else loss.sum() * float("nan")
 
 
-def _check_targets(target: xp.ndarray, classes: int, ignore_index: int, fn: str) -> None:
+def _check_targets(target: xp.ndarray, classes: int, ignore_index: int, fn: str) -> bool:
+    """Raise for a target outside [0, classes) that is not ``ignore_index``; True when every target is inside."""
     if target.dtype.kind not in "iu":
         raise RuntimeError(f"{fn}: class-index targets must be an integer tensor, got {target.dtype}")
     if target.size and target.min() >= 0 and target.max() < classes:  # the usual batch: two reductions
-        return
+        return True
     bad = (target != ignore_index) & ((target < 0) | (target >= classes))
     if bad.any():
         value = int(target[bad].flat[0])
@@ -50,6 +51,7 @@ def _check_targets(target: xp.ndarray, classes: int, ignore_index: int, fn: str)
             f"{fn}: target value {value} is out of range for {classes} classes "
             f"(expected 0 <= target < {classes}, or ignore_index={ignore_index})"
         )
+    return False
 
 
 class CrossEntropyFunction(Function):
@@ -67,10 +69,16 @@ class CrossEntropyFunction(Function):
     backward_name = "NllLossBackward0"
 
     @staticmethod
-    def forward(ctx, x, *, target, weight, ignore_index, reduction, label_smoothing):
+    def forward(ctx, x, *, target, weight, ignore_index, reduction, label_smoothing, plain=False):
         n, classes = x.shape
         shifted = x - x.max(axis=1, keepdims=True)
         logp = shifted - xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        ctx.x = x  # for backward_graph only; not saved, so an in-place write to x later is allowed (as torch)
+        ctx.args = weight, reduction, label_smoothing
+        if plain:  # no weight, no smoothing, no ignored target: every w_t is 1 (the general path's numbers)
+            ctx.save_for_backward(logp, target.copy(), None, None)  # the caller may reuse target
+            ctx.denom = x.dtype.type(n) if reduction == "mean" else None
+            return _reduce(-logp[xp.arange(n), target], reduction, ctx.denom)
         valid = target != ignore_index
         t = xp.where(valid, target, 0)
         rows = xp.arange(n)
@@ -81,8 +89,6 @@ class CrossEntropyFunction(Function):
             smooth = -(logp * weight).sum(axis=1) if weight is not None else -logp.sum(axis=1)
             loss = (1 - eps) * loss + (eps / classes) * (smooth * valid)
         ctx.save_for_backward(logp, t, w_t, valid)
-        ctx.x = x  # for backward_graph only; not saved, so an in-place write to x later is allowed (as torch)
-        ctx.args = weight, reduction, eps
         ctx.denom = w_t.sum() if reduction == "mean" else None
         return _reduce(loss, reduction, ctx.denom)
 
@@ -91,6 +97,13 @@ class CrossEntropyFunction(Function):
         logp, t, w_t, valid = ctx.saved_tensors
         weight, reduction, eps = ctx.args
         n, classes = logp.shape
+        if w_t is None:  # the plain case: coef = w_t = 1, so q·(1·s) and (1 − 0)·1·s are q·s and s exactly
+            with xp.errstate(invalid="ignore", divide="ignore"):
+                scale = xp.asarray(grad / ctx.denom if reduction == "mean" else grad, dtype=logp.dtype)
+            gx = xp.exp(logp)
+            gx *= scale[:, None] if scale.ndim else scale
+            gx[xp.arange(n), t] -= scale
+            return gx
         with xp.errstate(invalid="ignore", divide="ignore"):
             scale = grad / ctx.denom if reduction == "mean" else grad
             # Ignored samples get exactly 0, even when the mean's denominator is 0 (as PyTorch).
@@ -110,9 +123,11 @@ class CrossEntropyFunction(Function):
     @staticmethod
     def backward_graph(ctx, grad):
         x = ctx.graph_input(0, ctx.x)
-        logp, t, w_t, valid = (s._data for s in ctx.saved_tensors)
+        logp, t, w_t, valid = (None if s is None else s._data for s in ctx.saved_tensors)
         weight, reduction, eps = ctx.args
         n, classes = logp.shape
+        if w_t is None:  # the plain case's saved form
+            w_t, valid = xp.ones(n, logp.dtype), xp.ones(n, bool)
         dt = logp.dtype
         scale = grad * _const(xp.ones(n, dt))
         if reduction == "mean":
@@ -171,7 +186,8 @@ def cross_entropy(
             f"cross_entropy: expected class-index targets of shape {expected} for input of shape "
             f"{tuple(input.shape)}, got {tuple(t.shape)}"
         )
-    _check_targets(t, classes, ignore_index, "cross_entropy")
+    plain = _check_targets(t, classes, ignore_index, "cross_entropy")
+    plain = plain and w is None and not label_smoothing and not 0 <= ignore_index < classes and t.size < 1 << 24
     logits = input
     if input.ndim == 1:
         logits = input.unsqueeze(0)
@@ -179,7 +195,7 @@ def cross_entropy(
         logits = input.movedim(1, -1).reshape(-1, classes)
     out = CrossEntropyFunction.apply(
         logits, target=t.reshape(-1), weight=w, ignore_index=ignore_index, reduction=reduction,
-        label_smoothing=label_smoothing,
+        label_smoothing=label_smoothing, plain=plain,
     )
     if reduction == "none":
         return out.reshape(t.shape)
