@@ -789,6 +789,13 @@ FOUND = {
     "group_norm of empty planes": Case("F.group_norm", [np.zeros((2, 4, 0, 0), np.float32), np.zeros(4, np.float32),
                                                         np.zeros(4, np.float32)], ["c", "c", "c"]),
     "group_norm of 0 images": Case("F.group_norm_no_affine", [np.zeros((0, 3, 5), np.float32)], ["c"]),
+    # a float value written through a view of an integer or bool tensor is PyTorch's copy_: cast, and no history
+    # (the result does not require grad); a 0-d value spread over the view is its fill_, which keeps one
+    "setitem of float32 into int64": Case("setitem_slice", [np.zeros((3, 4), np.int64), np.zeros(2, np.float32)],
+                                          ["c", "c"]),
+    "setitem of float64 into bool": Case("setitem_slice", [np.zeros((3, 4), np.bool_), np.ones(1)], ["c", "c"]),
+    "setitem of a 0-d float32 into int64": Case("setitem_slice", [np.zeros((3, 4), np.int64),
+                                                                  np.zeros((), np.float32)], ["c", "c"]),
     # logsumexp of a slice with +inf: the gradient is torch's exp(x − out), nan only at the inf (was nan everywhere)
     "logsumexp with +inf": Case("logsumexp_large_ties", [np.array([[np.inf, 3.4e38, 3.4e38], [3.4e38] * 3, [1.0] * 3],
                                                                   np.float32)], ["c"]),

@@ -1185,8 +1185,13 @@ class Tensor:
         return Tensor._make(idx, False, None)
 
     def __setitem__(self, key, value) -> None:
+        # PyTorch writes through a view (copy_ into self[key]) for keys of ints, slices, None and ...,
+        # and for a lone Python bool; any other key (an index tensor or list, a bool inside a tuple)
+        # is index_put_.
+        bare_bool = type(key) is builtins.bool
         key, basic = _index_key(key)
-        if not basic and isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
+        sliced = basic or bare_bool
+        if not sliced and isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
             # PyTorch's index_put_ does not cast a tensor value (a lone boolean mask with one value
             # is a masked fill, which does).
             parts = key if isinstance(key, tuple) else (key,)
@@ -1195,6 +1200,12 @@ class Tensor:
                 raise RuntimeError(f"Index put requires the source and destination dtypes match, got {self.dtype} "
                                    f"for the destination and {value.dtype} for the source.")
         value_grad = isinstance(value, Tensor) and value._requires_grad
+        if (value_grad and sliced and self._data.dtype.kind not in "fc"
+                and (value._data.ndim > 0 or self._data[key].ndim == 0)):
+            # The view's copy_ casts the value to this dtype and records no history when that dtype
+            # cannot carry a gradient (an integer or bool tensor). A 0-d value spread over a larger view
+            # is PyTorch's fill_ instead, which does record one (the result requires grad).
+            value_grad = False
         if _mode.enabled and (self._grad_fn is not None or value_grad):
             # Autograd follows the write, as PyTorch's CopySlices / IndexPut: this tensor's history
             # becomes a node whose inputs are its old history and the value.
