@@ -133,17 +133,29 @@ def _bn_misreads_gradient(x, *_) -> bool:
     return not torch.allclose(bias.grad, g.sum((0, 2, 3)))
 
 
+def _gn_squares_overflow(x, *_) -> bool:
+    """True when some finite value of ``x`` has a square past its dtype's largest float (|x| > 1.8e19 in float32): for
+    such groups torch's group_norm statistics depend on the group's size (its moments pass for some sizes, up to 8 and
+    the multiples of 8, forms x² and gives nan even for a constant group; for other sizes it gives the variance)."""
+    if not x.is_floating_point() or not x.numel():
+        return False
+    finite = x[torch.isfinite(x)].double()
+    return bool((finite * finite > torch.finfo(x.dtype).max).any())
+
+
+_GN_WHY = ("torch's group_norm statistics of values whose squares overflow (|x| > 1.8e19 in float32) depend on the "
+           "group's size, its vector blocking (nan for a constant group of 8 or 16 values, 0 for 9 or 17): "
+           "such inputs are not run; huge weights, infinities and nans are")
+
 _BN_WHY = ("torch's batch_norm backward reads a contiguous output gradient as channels-last for some channels-last "
            "views with size-1 dims (a wrong gradient of every input, found by probing torch): such inputs are not run")
 
 SPECS: dict[str, Spec] = {
     "F.batch_norm_4d": Spec(torch_unsafe=_bn_misreads_gradient, why=_BN_WHY),
+    "F.group_norm": Spec(torch_unsafe=_gn_squares_overflow, why=_GN_WHY),
+    "F.group_norm_no_affine": Spec(torch_unsafe=_gn_squares_overflow, why=_GN_WHY),
     "F.max_pool2d_dilation_ceil": Spec(torch_unsafe=lambda x: x.ndim >= 2 and _empty_window(
         x.shape[-2:], (2, 3), (2, 1), (1, 0), (2, 2)), why=_MAXPOOL_CEIL_WHY),
-    "F.group_norm": Spec(extremes=False, why=(
-        "not fixed yet: torch's CPU kernel computes y = x·(rstd·w) + (b − mean·rstd·w), which is nan where rstd·w "
-        "overflows (a weight near the largest float: 0·inf), where mytorch's (x − mean)·rstd·w + b is finite; "
-        "matching needs torch's fused form in forward and backward. Fuzzed without extreme values until then")),
     **{name: Spec(lenient_backward=("Expected grad_output to have non-zero size",), why=_ADAPTIVE_WHY)
        for name in ("F.adaptive_avg_pool2d", "F.adaptive_avg_pool2d_1", "F.adaptive_avg_pool2d_none",
                     "F.adaptive_avg_pool1d")},
@@ -796,6 +808,25 @@ FOUND = {
     "setitem of float64 into bool": Case("setitem_slice", [np.zeros((3, 4), np.bool_), np.ones(1)], ["c", "c"]),
     "setitem of a 0-d float32 into int64": Case("setitem_slice", [np.zeros((3, 4), np.int64),
                                                                   np.zeros((), np.float32)], ["c", "c"]),
+    # group_norm in PyTorch's CPU arithmetic: y = x·a + b with a = r·w, b = β − μ·a as multiply-adds, so a weight near
+    # the largest float makes a = inf and the output nan (mytorch's (x − μ)·r·w + β was 0); its backward
+    # dx = c₁·dy + c₂·x + c₃ with the channel sums Σ db·w as multiply-adds (−inf, not nan, where one product overflows)
+    "group_norm, weights near the largest float64": Case("F.group_norm", [
+        np.zeros((2, 4, 3, 3)), np.full(4, 1.7976931348623157e308), np.zeros(4)], ["c", "c", "c"], extremes=True),
+    "group_norm, weights near the largest float32": Case("F.group_norm", [
+        np.random.default_rng(0).standard_normal((2, 4, 3, 3)).astype(np.float32),
+        np.full(4, 3.4028234663852886e38, np.float32), np.ones(4, np.float32)], ["c", "c", "c"], extremes=True),
+    # a group holding one 3.4e38 among zeros: its sum of squares overflows float32 as PyTorch's does, r = 0, y = β
+    "group_norm of one 3.4e38": Case("F.group_norm", [np.where(np.arange(72).reshape(2, 4, 3, 3) == 0,
+                                                               3.4028234663852886e38, 0.0).astype(np.float32),
+                                                      np.full(4, 3.4028234663852886e38, np.float32),
+                                                      np.zeros(4, np.float32)], ["c", "c", "c"], extremes=True),
+    # a constant group: the weight's gradient Σ (ds − db·μ)·r is 0 (float64 sums, μ exact), not rounding noise
+    "group_norm of a constant input": Case("F.group_norm", [np.full((2, 4, 3, 3), 2.6, np.float32),
+                                                            np.array([1.0, -2.0, 0.5, 3.0], np.float32),
+                                                            np.zeros(4, np.float32)], ["c", "c", "c"]),
+    # one value per group and one sample: refused with PyTorch's error
+    "group_norm of one value per group": Case("F.group_norm_no_affine", [np.zeros((1, 3, 1), np.float32)], ["c"]),
     # logsumexp of a slice with +inf: the gradient is torch's exp(x − out), nan only at the inf (was nan everywhere)
     "logsumexp with +inf": Case("logsumexp_large_ties", [np.array([[np.inf, 3.4e38, 3.4e38], [3.4e38] * 3, [1.0] * 3],
                                                                   np.float32)], ["c"]),

@@ -252,6 +252,113 @@ class BatchNorm(Normalize):
         return gx, gw, gb
 
 
+class GroupNorm(Normalize):
+    """Group normalisation of (N, C, L) in PyTorch's CPU arithmetic, over the M = (C/G)·L values of each of the G
+    groups of a sample (its ``Normalize`` parent's interface; ``backward_graph`` gives the double backward).
+
+    Statistics: μ and the biased σ² from float64 sums (rounded to x's dtype; PyTorch's float32 Welford pass is
+    as exact as that up to rounding, and a constant group has μ exactly its value), r = 1/√(max(σ², 0) + ε).
+    Forward, per channel c of group g: y = x·a + b with a = r·w[c] and b = β[c] − μ·a, each a multiply-add as in
+    PyTorch's compiled kernel, so a = inf (a weight near the largest float) gives b = ∓inf or nan and the same
+    non-finite outputs as PyTorch. Backward, with Σs over a channel's L positions, ds = Σ dy·x and db = Σ dy:
+        dx = c₁·dy + c₂·x + c₃,  c₁ = r·w[c],  c₂ = (Σ_c db·w·μ − Σ_c ds·w)·r³/M,  c₃ = −c₂·μ − Σ_c db·w·r/M
+    (Σ_c over the group's channels), dw[c] = Σ_n (ds − db·μ)·r and dβ[c] = Σ_n db. The weight's gradient is
+    taken in float64 from float64 sums, so on a constant group (ds = db·μ) it is exactly 0, where rounding in
+    x's dtype would leave noise of the size of ds.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, *, groups, eps):
+        n, c = x.shape[:2]
+        dtype = x.dtype if x.dtype != xp.float16 else xp.dtype(xp.float32)  # PyTorch's float16 math is float32
+        xs = x.astype(dtype, copy=False).reshape(n, c, math.prod(x.shape[2:]))
+        with xp.errstate(all="ignore"):
+            wide = xs.reshape(n, groups, xs.size // max(n * groups, 1)).astype(xp.float64)
+            size = wide.shape[2]
+            mean = xp.add.reduce(wide, axis=2, keepdims=True) / size
+            centered = wide - mean
+            # the sum of squares as PyTorch's running sum in x's dtype has it: past the largest float it is inf
+            # (values beyond about 1.8e19 in float32), the variance inf and r = 0
+            var = xp.add.reduce(centered * centered, axis=2, keepdims=True).astype(dtype).astype(xp.float64) / size
+            rstd = (1.0 / xp.sqrt(xp.maximum(var, 0.0) + eps)).astype(dtype)
+            mean = mean.astype(dtype)
+            mean_c, rstd_c = (xp.repeat(t, c // groups, axis=1) for t in (mean, rstd))  # (N, C, 1)
+            a = rstd_c if weight is None else rstd_c * weight.astype(dtype, copy=False).reshape(c, 1)
+            b = xp.zeros((c, 1), dtype) if bias is None else bias.astype(dtype, copy=False).reshape(c, 1)
+            b = _fma(-mean_c, a, b)
+            out = xs * a + b
+            if not xp.isfinite(xp.add.reduce(out, axis=None)):  # else the same as the multiply-add but its last bit
+                out = _fma(xs, a, b)
+        ctx.save_for_backward(x, weight)
+        ctx.mean, ctx.rstd, ctx.groups, ctx.eps = mean, rstd, groups, eps
+        ctx.param_dtypes = (None if weight is None else weight.dtype, None if bias is None else bias.dtype)
+        return out.reshape(x.shape).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        mean, rstd, groups = ctx.mean, ctx.rstd, ctx.groups
+        dtype = rstd.dtype
+        n, c = x.shape[:2]
+        xs = x.astype(dtype, copy=False).reshape(n, c, math.prod(x.shape[2:]))
+        g = grad.astype(dtype, copy=False).reshape(xs.shape)
+        gx = gw = gb = None
+        with xp.errstate(all="ignore"):
+            ds = xp.add.reduce(g.astype(xp.float64) * xs, axis=2, keepdims=True)  # (N, C, 1)
+            db = xp.add.reduce(g, axis=2, keepdims=True, dtype=xp.float64)
+            mean_c, rstd_c = (xp.repeat(t, c // groups, axis=1) for t in (mean, rstd))
+            if need_x:
+                w = xp.ones((c, 1), dtype) if weight is None else weight.astype(dtype, copy=False).reshape(c, 1)
+                size = dtype.type(xs.size // max(n * groups, 1))
+
+                def per_group(t):  # Σ_c t·w over each group's channels, one multiply-add per channel: (N, G, 1)
+                    terms = t.astype(dtype).reshape(n, groups, c // groups)
+                    ws = w.reshape(groups, c // groups)
+                    acc = xp.zeros((n, groups), dtype)
+                    for j in range(c // groups):
+                        acc = _fma(terms[:, :, j], ws[:, j], acc)
+                    return acc[:, :, None]
+
+                ds_w, db_w = per_group(ds), per_group(db)
+                c2 = _fma(db_w, mean, -ds_w) * rstd * rstd * rstd * (1 / size)
+                c3 = _fma(-c2, mean, -(db_w * rstd * (1 / size)))
+                c2, c3 = (xp.repeat(t, c // groups, axis=1) for t in (c2, c3))
+                c1 = rstd_c * w
+                gx = c1 * g + c2 * xs + c3
+                if not xp.isfinite(xp.add.reduce(gx, axis=None)):  # else the same as the multiply-adds but its last bit
+                    gx = _fma(c1, g, _fma(c2, xs, c3))
+                gx = gx.reshape(x.shape).astype(x.dtype, copy=False)
+            if need_w:
+                terms = (ds - db * mean_c.astype(xp.float64)) * rstd_c
+                gw = xp.add.reduce(terms, axis=0).reshape(c).astype(ctx.param_dtypes[0])
+            if need_b:
+                gb = xp.add.reduce(db, axis=0).reshape(c).astype(ctx.param_dtypes[1])
+        return gx, gw, gb
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        n, c, groups = x.shape[0], x.shape[1], ctx.groups
+        affine = (c,) + (1,) * (x.ndim - 2)
+        xg = x.reshape(n, groups, -1)  # x̂ from x, so that its dependence on x is differentiated too
+        centered = xg - xg.mean(2, keepdim=True)
+        r = 1 / ((centered * centered).mean(2, keepdim=True) + ctx.eps).sqrt()
+        xhat = centered * r
+        gx = gw = gb = None
+        if need_x:
+            dxhat = (grad if weight is None else grad * weight.reshape(affine)).reshape(n, groups, -1)
+            gx = (r * (dxhat - dxhat.mean(2, keepdim=True) - xhat * (dxhat * xhat).mean(2, keepdim=True)))
+            gx = gx.reshape(x.shape)
+        axes = (0,) + tuple(range(2, x.ndim))
+        if need_w:
+            gw = (grad * xhat.reshape(x.shape)).sum(axes)
+        if need_b:
+            gb = grad.sum(axes)
+        return gx, gw, gb
+
+
 _SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double"}
 
 
@@ -415,18 +522,7 @@ def group_norm(
         if t is not None and t._data.dtype != x.dtype:
             raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float"
                                if x.dtype == xp.float32 else "mixed dtype (CPU): all inputs must share same datatype.")
-    grouped = input.reshape(n, num_groups, x.size // max(n * num_groups, 1))
-    mean, var, centered = _moments(grouped._data, (2,))
-    y = Normalize.apply(grouped, None, None, mean=mean, var=var, axes=(2,), eps=eps, batch_stats=True,
-                        affine_shape=(1,), centered=centered).reshape(input.shape)
-    affine = (c,) + (1,) * (x.ndim - 2)
-    if weight is not None:
-        y = y * weight.reshape(affine)
-        if x.size == 0 and n and c:
-            # groups without elements: PyTorch's weight gradient Σ (g·x − g·mean)·rstd uses their statistics,
-            # nan (a mean and variance over nothing), so it is nan (not the 0 of a sum over nothing): the same
-            # here through a term that adds nothing to the empty output
-            y = y + (weight * math.nan).sum()
-    if bias is not None:
-        y = y + bias.reshape(affine)
-    return y
+    if n * c // num_groups * math.prod(x.shape[2:]) == 1:  # PyTorch's check: one value per group, one sample
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                         f"{[n * c // num_groups, num_groups, *x.shape[2:]]}")
+    return GroupNorm.apply(input, weight, bias, groups=num_groups, eps=eps)
