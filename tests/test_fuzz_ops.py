@@ -797,6 +797,16 @@ FOUND = {
                                                          np.zeros((3, 2, 4), np.float32)], ["c", "c"]),
     "bmm, empty inner float64 times float32": Case("bmm", [np.zeros((2, 3, 0)), np.zeros((2, 0, 5), np.float32)],
                                                    ["c", "c"]),
+    # matmul's batched path (both operands 3-D or more, or one 2-D operand that PyTorch does not fold into an mm) is
+    # bmm's shortcut too: zeros of the right operand's dtype, autograd's refusal of an integer one
+    "matmul batch, empty float64 times float32": Case("matmul_batch", [np.zeros((0, 3, 4)), np.zeros((0, 4, 5),
+                                                                                                   np.float32)],
+                                                      ["c", "c"]),
+    "matmul batch, empty inner int64 times float32": Case("matmul_batch", [np.zeros((2, 3, 0), np.int64),
+                                                                            np.zeros((2, 0, 5), np.float32)],
+                                                          ["c", "c"]),
+    "matmul broadcast batch, empty float32 times int64": Case("matmul_batch_broadcast", [
+        np.zeros((0, 1, 3, 4), np.float32), np.zeros((3, 4, 2), np.int64)], ["c", "c"]),
     # group_norm of empty groups: the weight's gradient is nan as torch's (statistics of nothing)
     "group_norm of empty planes": Case("F.group_norm", [np.zeros((2, 4, 0, 0), np.float32), np.zeros(4, np.float32),
                                                         np.zeros(4, np.float32)], ["c", "c", "c"]),

@@ -105,18 +105,8 @@ def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:  # noqa: A002
         raise RuntimeError(
             f"bmm: expected sizes (b, n, m) and (b, m, p), got {tuple(input.shape)} and {tuple(mat2.shape)}"
         )
-    if input.dtype != mat2.dtype and 0 in tuple(input.shape) + tuple(mat2.shape):
-        # PyTorch's shortcut for an empty factor: no dtype check, a result (of zeros) of mat2's dtype, which autograd
-        # refuses when it is an integer one beside an input that requires grad
-        if not mat2.dtype.is_floating_point and (input.requires_grad or mat2.requires_grad):
-            raise RuntimeError(f"Autograd not support dtype: {_TORCH_INT_NAMES.get(str(mat2.dtype), mat2.dtype)}")
-        common = input.to(mat2.dtype) if mat2.dtype.is_floating_point else input.detach().to(mat2.dtype)
-        return _into(common @ mat2, out)
+    # an empty factor with mixed dtypes: PyTorch's shortcut, as in matmul's batched path (see Tensor.__matmul__)
     return _into(input @ mat2, out)
-
-
-_TORCH_INT_NAMES = {"mytorch.int64": "Long", "mytorch.int32": "Int", "mytorch.int16": "Short", "mytorch.int8": "Char",
-                    "mytorch.uint8": "Byte", "mytorch.bool": "Bool"}
 
 
 def sin(input: Tensor, *, out=None) -> Tensor:  # noqa: A002

@@ -434,6 +434,10 @@ class Tensor:
                 other = Tensor._make(other, False, None)
             else:
                 return NotImplemented
+        if self._data.dtype != other._data.dtype and (0 in self._data.shape or 0 in other._data.shape):
+            shortcut = _empty_batched_matmul(self, other)
+            if shortcut is not None:
+                return shortcut
         return MatMul.apply(self, other)
 
     def __rmatmul__(self, other):
@@ -1298,6 +1302,52 @@ def _is_index_part(k) -> builtins.bool:
     """Whether a list element makes the list a tuple of indices (PyTorch's rule for sequences)."""
     return k is None or k is Ellipsis or isinstance(k, (slice, list, tuple, range)) or (
         isinstance(k, Tensor) and k._data.ndim > 0)
+
+
+_TORCH_INT_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _matmul_folds(a: Tensor, b: Tensor) -> builtins.bool:
+    """Whether PyTorch's matmul of a ≥3-D operand with a 1-D or 2-D one flattens the larger into a matrix (one mm or
+    mv, which check dtypes) rather than broadcasting both to a batch of matrices (bmm).
+
+    It flattens when the smaller operand requires grad; never for a 2-D left operand otherwise; always when the
+    larger is empty; else when the larger one's batch dims (of its transpose, when it is the right operand) can be
+    merged without a copy: stride[i] = stride[i+1]·size[i+1] for each of them.
+    """
+    big, small = (a, b) if a.ndim >= b.ndim else (b, a)
+    if not (big.ndim >= 3 and 1 <= small.ndim <= 2):
+        return False
+    if small._requires_grad:
+        return True
+    if a.ndim == 2:
+        return False
+    if big._data.size == 0:
+        return True
+    data = big._data if big is a else xp.swapaxes(big._data, -1, -2)
+    strides = [st // data.itemsize for st in data.strides]
+    return all(strides[i] == strides[i + 1] * data.shape[i + 1] for i in range(data.ndim - 2))
+
+
+def _empty_batched_matmul(a: Tensor, b: Tensor):
+    """PyTorch's matmul of mixed dtypes with an empty operand where it takes the batched (bmm) path: no dtype check,
+    the result is zeros of ``b``'s dtype (``a`` converted to it), and autograd refuses an integer result beside an
+    input that requires grad. None where PyTorch takes another path (its mm/mv/dot, which refuse mixed dtypes) or
+    the shapes do not fit (left to MatMul's error)."""
+    if a.ndim == 0 or b.ndim == 0 or max(a.ndim, b.ndim) < 3 or _matmul_folds(a, b):
+        return None
+    m = a._data.shape[-1]
+    if m != b._data.shape[0 if b.ndim == 1 else -2]:
+        return None
+    try:
+        xp.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
+    except ValueError:
+        return None
+    if b._data.dtype.kind not in "fc":
+        if _mode.enabled and (a._requires_grad or b._requires_grad):
+            raise RuntimeError(f"Autograd not support dtype: {_TORCH_INT_NAMES.get(b._data.dtype.name, b.dtype)}")
+        return MatMul.apply(a.detach().to(b.dtype), b.detach())
+    return MatMul.apply(a.to(b.dtype), b)
 
 
 def _index_key(key):
