@@ -365,3 +365,43 @@ def test_pt_entry_name_that_is_not_utf8_is_a_format_error(seeds, tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(FormatError, match="bad-name.pt is not a valid PyTorch zip archive"):
         mytorch.load(path)
+
+
+def _with_data_pkl(pt: bytes, pickled: bytes) -> bytes:
+    """The archive ``pt`` with its data.pkl entry replaced by ``pickled`` (every other entry as it was)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(pt)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, pickled if info.filename.endswith("/data.pkl") else src.read(info))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name, pickled", [
+    # BINBYTES declaring 2**31 bytes: C's unpickler allocated the declared length before reading (a flipped byte in
+    # a 1323-byte archive asked for 671 MB, found by the long profile)
+    ("counted-bytes", b"\x80\x02B" + (2**31).to_bytes(4, "little") + b"xx."),
+    ("counted-unicode", b"\x80\x02X" + (2**31).to_bytes(4, "little") + b"xx."),
+    # LONG_BINPUT with index 2**32 - 1: the memo table grows to twice the index
+    ("memo-index", b"\x80\x02]r" + (2**32 - 1).to_bytes(4, "little") + b"."),
+], ids=["counted-bytes", "counted-unicode", "memo-index"])
+def test_pt_pickle_with_a_length_or_memo_index_past_its_size_is_refused_before_allocating(
+        seeds, worker, tmp_path, name, pickled):
+    path = tmp_path / f"{name}.pt"
+    path.write_bytes(_with_data_pkl(seeds["pt"][0], pickled))
+    answer = worker.load("pt", path)
+    assert answer["outcome"] == "refused" and str(path) in answer["error"], answer
+    assert answer["peak"] < 1 << 20, answer
+
+
+def test_the_pickle_scan_admits_what_save_writes(tmp_path):
+    """The pre-scan passes every opcode mytorch.save and torch.save write (memo indices, frames, tensors)."""
+    import torch
+
+    import mytorch
+
+    obj = {"w": mytorch.randn(3, 4), "names": ["a", "b"] * 300, "nested": {"k": (1, 2.5, None, True)}}
+    mytorch.save(obj, tmp_path / "ours.pt")
+    back = mytorch.load(tmp_path / "ours.pt")
+    assert back["names"] == obj["names"] and np.array_equal(back["w"].numpy(), obj["w"].numpy())
+    torch.save({"t": torch.arange(6.0).reshape(2, 3), "memo": [torch.ones(2)] * 3}, tmp_path / "theirs.pt")
+    assert mytorch.load(tmp_path / "theirs.pt")["t"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]

@@ -578,7 +578,34 @@ class _Archive:
         return s
 
     def load(self, weights_only: bool) -> Any:
-        return _Unpickler(io.BytesIO(self._read("data.pkl")), self, weights_only).load()
+        data = self._read("data.pkl")
+        _check_pickle(data, f"{self.where}: data.pkl")
+        return _Unpickler(io.BytesIO(data), self, weights_only).load()
+
+
+# Opcodes whose argument is a memo index: C's unpickler grows its memo table to twice the index.
+_MEMO_PUTS = {"BINPUT", "LONG_BINPUT", "PUT"}
+
+
+def _check_pickle(data: bytes, where: str) -> None:
+    """Refuse a pickle whose lengths or memo indices would make the unpickler allocate far beyond its size.
+
+    C's unpickler allocates a counted argument (BINBYTES, BINUNICODE, LONG4, ...) at its declared length
+    before reading it, and grows its memo to twice a PUT's index: one flipped byte made a 1 KB archive
+    allocate 671 MB (fuzzer, issue 26). ``pickletools.genops`` parses every opcode and its argument
+    without trusting a length (it reads what is there and says when less than declared remains), so the
+    scan below costs a pass over data.pkl, which holds only the object's structure, not tensor data.
+    """
+    import pickletools  # only when loading an archive: `import mytorch` stays light
+
+    try:
+        for op, arg, _pos in pickletools.genops(io.BytesIO(data)):
+            if op.name in _MEMO_PUTS and isinstance(arg, int) and not 0 <= arg <= len(data):
+                raise pickle.UnpicklingError(f"{where}: memo index {arg} in a pickle of {len(data)} bytes")
+    except pickle.UnpicklingError:
+        raise
+    except (ValueError, EOFError, UnicodeDecodeError, struct.error, OverflowError) as e:
+        raise pickle.UnpicklingError(f"{where} is damaged: {e}") from None
 
 
 def load_archive(source: bytes | str, where: str, weights_only: bool = True) -> Any:
