@@ -154,7 +154,8 @@ def _batch_stats(x: ndarray, axes: tuple, eps: float, fast: bool) -> tuple[ndarr
         mean = (total / n).astype(dtype)
         if fast:
             centered = x.astype(dtype, copy=False) - mean
-            var = xp.add.reduce(centered * centered, axis=axes, keepdims=True, dtype=xp.float64).astype(dtype)
+            squares = xp.multiply(centered, centered, out=centered)  # (x − mean)² in place: one temporary
+            var = xp.add.reduce(squares, axis=axes, keepdims=True, dtype=xp.float64).astype(dtype)
             var = var.astype(xp.float64) / n
         else:
             rounded = total.astype(dtype)
@@ -190,7 +191,8 @@ class BatchNorm(Normalize):
                 alpha = r * w
                 beta = _fma(-m, alpha, b)
                 alpha, beta = alpha.reshape(affine_shape), beta.reshape(affine_shape)
-                out = xs * alpha + beta
+                out = xp.multiply(xs, alpha)
+                xp.add(out, beta, out=out)  # xs·α + β, the sum written over the product
                 if not xp.isfinite(xp.add.reduce(out, axis=None)):  # else the same but for its last bit
                     out = _fma(xs, alpha, beta)
             else:
@@ -225,12 +227,13 @@ class BatchNorm(Normalize):
             # dtype, then the planes in float64; its other kernel sums Σdy in x's dtype, dotp in float64
             fast = _torch_contiguous(x) and x.flags.c_contiguous == grad.flags.c_contiguous and \
                 _torch_contiguous(grad)
+            product = centered * g  # a scratch array of x's shape, reused below for (x − mean)·k
             if fast and x.ndim > 2:
                 total = xp.add.reduce(xp.add.reduce(_planes(g), axis=2), axis=0, dtype=xp.float64)
-                dotp = xp.add.reduce(xp.add.reduce(_planes(centered * g), axis=2), axis=0, dtype=xp.float64)
+                dotp = xp.add.reduce(xp.add.reduce(_planes(product), axis=2), axis=0, dtype=xp.float64)
             else:
                 total = xp.add.reduce(g, axis=axes, dtype=xp.float64 if fast else None).reshape(-1)
-                dotp = xp.add.reduce(centered * g, axis=axes, dtype=xp.float64).reshape(-1)
+                dotp = xp.add.reduce(product, axis=axes, dtype=xp.float64).reshape(-1)
             r1 = r.reshape(-1)
             gx = gw = gb = None
             if need_x:
@@ -238,12 +241,15 @@ class BatchNorm(Normalize):
                 if batch_stats:
                     k = (dotp.astype(dtype) * r1 * r1 / dtype.type(n)).reshape(affine_shape)
                     grad_mean = (total / n).astype(dtype).reshape(affine_shape)
-                    gx = g - grad_mean - centered * k
+                    # (g − Σdy/n) − (x − mean)·k, then ·invstd, then ·w: each step written over the last
+                    gx = xp.subtract(g, grad_mean)
+                    xp.subtract(gx, xp.multiply(centered, k, out=product), out=gx)
                     if fast and not xp.isfinite(xp.add.reduce(gx, axis=None)):  # a multiply-add there too
                         gx = _fma(-centered, k, g - grad_mean)
-                    gx = (gx * r) * w
+                    xp.multiply(gx, r, out=gx)
                 else:
-                    gx = (g * r) * w
+                    gx = xp.multiply(g, r)
+                xp.multiply(gx, w, out=gx)
                 gx = gx.astype(x.dtype, copy=False)
             if need_w:
                 gw = (dotp * r1).astype(weight.dtype).reshape(weight.shape)
