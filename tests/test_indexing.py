@@ -139,3 +139,43 @@ def test_advanced_setitem_does_not_cast_a_tensor_value(key):
         x[0:2] = lib.ones(4, dtype=lib.float64)  # a basic key copies with a cast
         x[x == 0] = lib.ones(1, dtype=lib.float64)  # a lone mask with one value is a masked fill
         assert float(x.sum()) == 12 * 1.0 + float((x == 2).sum())
+
+
+# ---------------------------------------------------------------- found by the ops fuzzer (issue 26)
+@pytest.mark.parametrize("shape, key", [
+    ((1, 0), ([5],)), ((2, 0), ([5, -9],)), ((1, 0), (range(2), slice(None))), ((1, 0, 2), ([3], slice(None), [7])),
+    ((1, 0, 2), (Ellipsis, [9])), ((2, 0), (None, [0, 7])),
+    ((0,), ([5],)), ((0, 3), ([5],)), ((3, 0), (slice(None), [4])), ((1, 0), ([2], [0])),
+])
+def test_an_index_into_a_tensor_without_elements_is_bounds_checked_only_on_its_empty_dimension(shape, key):
+    """torch checks an advanced index while it gathers: with an empty result any value passes (the first six
+    keys), while an index into the empty dimension itself is out of bounds (the last four); set as get."""
+    def run(lib):
+        y = lib.zeros(shape)
+        try:
+            got = tuple(y[key].shape)
+        except IndexError:
+            got = "IndexError"
+        try:
+            y[key] = 1.0
+            put = tuple(y.shape)
+        except IndexError:
+            put = "IndexError"
+        return got, put
+
+    assert run(mytorch) == run(torch)
+
+
+@pytest.mark.parametrize("value_shape", [(1,), (1, 1)])
+def test_a_value_with_leading_ones_fits_one_element_and_its_gradient_keeps_its_shape(value_shape):
+    """torch's setitem drops a value's leading size-1 dimensions first: ``y[1, 1] = t[:1]`` writes one
+    element (NumPy refused a sequence there), and the value's gradient comes back as value_shape."""
+    grads = []
+    for lib in (mytorch, torch):
+        y = lib.zeros(3, 3, dtype=lib.float64)
+        v = lib.full(value_shape, 2.5, dtype=lib.float64, requires_grad=True)
+        y[1, 1] = v
+        y[0] = lib.ones((1, 1, 3), dtype=lib.float64)
+        (y * y).sum().backward()
+        grads.append((y.detach().numpy().tolist(), v.grad.numpy().tolist()))
+    assert grads[0] == grads[1]

@@ -1056,6 +1056,8 @@ class Tensor:
 
     def __getitem__(self, key) -> Tensor:
         key, basic = _index_key(key)
+        if not basic and self._data.size == 0:
+            key = _empty_result_key(key, self._data.shape)
         try:
             return index_op(key, basic).apply(self, key=key, basic=basic)
         except IndexError as e:
@@ -1194,6 +1196,8 @@ class Tensor:
         # is index_put_.
         bare_bool = type(key) is builtins.bool
         key, basic = _index_key(key)
+        if not basic and self._data.size == 0:
+            key = _empty_result_key(key, self._data.shape)
         sliced = basic or bare_bool
         if not sliced and isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
             # PyTorch's index_put_ does not cast a tensor value (a lone boolean mask with one value
@@ -1210,6 +1214,7 @@ class Tensor:
             # cannot carry a gradient (an integer or bool tensor). A 0-d value spread over a larger view
             # is PyTorch's fill_ instead, which does record one (the result requires grad).
             value_grad = False
+        value = _strip_leading_ones(value)
         if _mode.enabled and (self._grad_fn is not None or value_grad):
             # Autograd follows the write, as PyTorch's CopySlices / IndexPut: this tensor's history
             # becomes a node whose inputs are its old history and the value.
@@ -1383,6 +1388,43 @@ def _index_key(key):
             raise IndexError(f"unsupported index {k!r} of type {type(k).__name__}")
         out.append(k)
     return tuple(out), basic
+
+
+def _strip_leading_ones(value):
+    """A written value without its leading size-1 dimensions, as PyTorch's setitem takes it first: a (1,) or
+    (1, 1) value fits a single element (``y[1, 1] = t[:1]``), which NumPy refuses. A Tensor is reshaped as an op,
+    so its gradient comes back in its own shape."""
+    shape = getattr(value, "shape", ())
+    lead = 0
+    while lead < len(shape) and shape[lead] == 1:
+        lead += 1
+    if not lead:
+        return value
+    return value.reshape(tuple(shape[lead:]))
+
+
+def _empty_result_key(key: tuple, shape: tuple) -> tuple:
+    """The key with its integer index arrays on non-empty dimensions set to 0, for a tensor with no elements.
+
+    PyTorch checks an advanced index's bounds only while it gathers, so when the result is empty (the
+    empty dimension is one the key does not index) any index values pass: ``zeros(1, 0)[[5]]`` has shape
+    (1, 0). An index into the empty dimension itself is still out of bounds. NumPy checks every index, so
+    the values on the other dimensions are replaced by an in-range 0 (the result's shape is the same).
+    """
+    used = sum(1 if not isinstance(k, ndarray) or k.dtype.kind != "b" else k.ndim
+               for k in key if k is not None and k is not Ellipsis)
+    out, dim = [], 0
+    for k in key:
+        if k is Ellipsis:
+            dim += len(shape) - used
+        elif isinstance(k, ndarray) and k.dtype.kind == "b":
+            dim += k.ndim
+        elif k is not None:
+            if isinstance(k, ndarray) and dim < len(shape) and shape[dim] > 0:
+                k = xp.zeros(k.shape, k.dtype)
+            dim += 1
+        out.append(k)
+    return tuple(out)
 
 
 def _one_dim(dim, axis, ndim: builtins.int, op: str) -> builtins.int:
