@@ -126,9 +126,9 @@ def _profile(threads: int, steps: int = 4) -> list[str]:
     timed(conv._Plan, "grad_rows", "layout copies (output, grad)", static=False)
     timed(conv.Conv2d, "forward", "conv total")
     timed(conv.Conv2d, "backward", "conv total")
-    timed(normalization.Normalize, "forward", "BatchNorm2d")
-    timed(normalization.Normalize, "backward", "BatchNorm2d")
-    timed(normalization, "_moments", "BatchNorm2d")
+    timed(normalization.BatchNorm, "forward", "BatchNorm2d")
+    timed(normalization.BatchNorm, "backward", "BatchNorm2d")
+    timed(normalization, "_batch_stats", "BatchNorm2d")
     timed(pool.MaxPool2d, "forward", "pooling")
     timed(pool.MaxPool2d, "backward", "pooling")
     lines = []
