@@ -295,10 +295,13 @@ def _scale(arrays) -> float:
     return m
 
 
-def _compare(what: str, mt, th, rtol_scale: float, scale: float, free=None) -> str | None:
+def _compare(what: str, mt, th, rtol_scale: float, scale: float, free=None,
+             computed_in: str | None = None) -> str | None:
     """None if the mytorch tensor ``mt`` matches torch's ``th``; otherwise what differs.
 
-    ``free``: a mask of positions not compared (see ``_order_dependent``).
+    ``free``: a mask of positions not compared (see ``_order_dependent``). ``computed_in``: the dtype the values
+    were computed in when narrower than their own (a float64 0-d input's gradient from a float32 op is a float32
+    sum, cast): its tolerance applies.
     """
     if not same_dtype(mt.dtype, th.dtype):
         return f"{what}: dtype {mt.dtype} vs torch {th.dtype}"
@@ -314,7 +317,7 @@ def _compare(what: str, mt, th, rtol_scale: float, scale: float, free=None) -> s
     for name, mask in (("nan", np.isnan), ("+inf", np.isposinf), ("-inf", np.isneginf)):
         if not np.array_equal(mask(a), mask(e)):
             return f"{what}: {name} placement differs\n  mytorch {a.tolist()}\n  torch   {e.tolist()}"
-    rtol = RTOL[str(a.dtype)] * rtol_scale
+    rtol = max(RTOL[str(a.dtype)], RTOL.get(computed_in, 0.0)) * rtol_scale
     finite = np.isfinite(e)
     a64, e64 = a.astype(np.float64)[finite], e.astype(np.float64)[finite]
     scale = max(scale, _scale([e]))
@@ -451,13 +454,14 @@ def mismatch(case: Case) -> str | None:
     if th.backward_error is not None:
         return None
     grad_scale = scale * max(1.0, _scale([_numpy(o) for o in th_outs]))
+    computed_in = str(_numpy(th_outs[0]).dtype)
     for i, (a, b) in enumerate(zip(mt.leaves, th.leaves)):
         if b.grad is None or a.grad is None:
             if (a.grad is None) != (b.grad is None):
                 return f"gradient of input {i}: mytorch {'None' if a.grad is None else 'set'}, torch " \
                        f"{'None' if b.grad is None else 'set'}"
             continue
-        problem = _compare(f"gradient of input {i}", a.grad, b.grad, s.rtol, grad_scale)
+        problem = _compare(f"gradient of input {i}", a.grad, b.grad, s.rtol, grad_scale, computed_in=computed_in)
         if problem and not reference.agrees(a.grad, lambda r, i=i: r.leaves[i].grad, s.rtol, grad_scale) and \
                 not unordered(f"gradient of input {i}", a.grad, b.grad, lambda r, i=i: r.leaves[i].grad, grad_scale):
             return problem
@@ -628,6 +632,10 @@ def _with_inf(shape, where, dtype=np.float64):
 
 
 FOUND = {
+    # a 0-d tensor's dtype counts only when it is of a higher category: float32 (3, 4) + float64 0-d is float32
+    "add of a 0-d float64 and float32": Case("add", [np.array(0.5), np.ones((3, 4), np.float32)], ["c", "c"]),
+    "mul of float32 and a 0-d float64": Case("mul", [np.ones((2, 3), np.float32), np.array(1.1)], ["c", "c"]),
+    "div of int64 and a 0-d float32": Case("div", [_i64(1, 2, 3, shape=(1, 3)), np.array(2.5, np.float32)], ["c", "c"]),
     # bool tensors: `-` is refused (torch's rule) instead of computing; bool ** 2 is int64, not NumPy's int8
     "rsub of a bool tensor": Case("rsub_scalar", [np.array(False)], ["c"]),
     "sub of bool tensors": Case("sub", [np.array([[True, False]] * 3), np.array([True, True])], ["c", "c"]),

@@ -141,3 +141,20 @@ def result_type(a: np.dtype, b: np.dtype) -> np.dtype:
     if bf and not af:
         return b
     return np.promote_types(a, b)
+
+
+def _category(d: np.dtype) -> int:
+    return 2 if d.kind == "f" else 1 if d.kind in "iu" else 0  # float > integer > bool
+
+
+def operands_result_type(a: np.dtype, a_ndim: int, b: np.dtype, b_ndim: int) -> np.dtype:
+    """PyTorch's promotion of two tensor operands, with its rule for 0-d tensors.
+
+    A tensor with dimensions outranks a 0-d one: the 0-d operand's dtype counts only when it is of a
+    higher category (bool < integer < float). So float32 x (3, 4) + float64 0-d gives float32, and
+    int32 x (3,) + 0-d float64 gives float64; two operands of the same rank promote as ``result_type``.
+    """
+    if a == b or (a_ndim == 0) == (b_ndim == 0):
+        return result_type(a, b)
+    higher, lower = (a, b) if a_ndim else (b, a)
+    return higher if _category(higher) >= _category(lower) else result_type(higher, lower)

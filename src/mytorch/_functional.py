@@ -267,7 +267,7 @@ def where(condition, input, other) -> Tensor:  # noqa: A002
         cond = xp.asarray(cond, dtype=bool)
     tensors = [x for x in (input, other) if isinstance(x, Tensor)]
     if len(tensors) == 2 and input.dtype != other.dtype:
-        out = _dtype.result_type(input.dtype, other.dtype)
+        out = _dtype.operands_result_type(input._data.dtype, input.ndim, other._data.dtype, other.ndim)
         input, other = input.to(out), other.to(out)
     elif not tensors:
         input, other = _t(input), other

@@ -633,7 +633,12 @@ class Tensor:
         """
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-        return Clamp.apply(self, lo=_raw(min), hi=_raw(max))
+        lo, hi = _raw(min), _raw(max)
+        dt = self._data.dtype
+        if dt.kind == "f":  # a tensor bound (0-d float64, say) does not widen the result: PyTorch's promotion
+            lo, hi = (v.astype(dt) if isinstance(v, ndarray) and v.ndim == 0 and v.dtype.kind == "f"
+                      and v.dtype.itemsize > dt.itemsize else v for v in (lo, hi))
+        return Clamp.apply(self, lo=lo, hi=hi)
 
     clip = clamp
 
@@ -645,7 +650,11 @@ class Tensor:
 
     # ------------------------------------------------------------------ comparisons (no gradient)
     def _compare(self, other, op) -> Tensor:
-        return Tensor._make(xp.asarray(op(self._data, _raw(other))), False, None)
+        a, b = self._data, _raw(other)
+        if isinstance(other, Tensor) and a.dtype != b.dtype:  # compared in PyTorch's common dtype, not NumPy's
+            common = _dtype.operands_result_type(a.dtype, a.ndim, b.dtype, b.ndim)
+            a, b = a.astype(common, copy=False), b.astype(common, copy=False)
+        return Tensor._make(xp.asarray(op(a, b)), False, None)
 
     def __eq__(self, other):  # type: ignore[override]
         """``self == other`` elementwise (with broadcasting), as a bool tensor; also ``eq``."""
@@ -1271,13 +1280,10 @@ def _binary(fn, a: Tensor, b, reflected: builtins.bool = False):
         Sub.forward(None, a._data, b._data if isinstance(b, Tensor) else b)  # PyTorch's refusal, before any cast
     if isinstance(b, Tensor):
         da, db = a._data.dtype, b._data.dtype
-        out = da if da == db else _dtype.result_type(da, db)
+        out = da if da == db else _dtype.operands_result_type(da, a._data.ndim, db, b._data.ndim)
         if fn is Div and out.kind != "f":
             out = _dtype.get_default_dtype()  # true division of integers gives floats
-        if da != out and da.kind != "f":
-            a = Tensor._make(a._data.astype(out), False, None)
-        if db != out and db.kind != "f":
-            b = Tensor._make(b._data.astype(out), False, None)
+        a, b = _cast_operand(a, out), _cast_operand(b, out)
     elif isinstance(b, xp.generic):  # before the Python-scalar test: np.float64 is a float subclass
         return _binary(fn, a, b.item(), reflected)
     elif isinstance(b, _SCALARS):
@@ -1288,6 +1294,21 @@ def _binary(fn, a: Tensor, b, reflected: builtins.bool = False):
     else:
         return NotImplemented
     return fn.apply(b, a) if reflected else fn.apply(a, b)
+
+
+def _cast_operand(x: Tensor, out) -> Tensor:
+    """``x`` in the dtype an op computes in. An integer or bool operand is cast plainly (it carries no gradient);
+    a float operand is cast only when it is narrower than ``out`` as NumPy would promote it anyway, or when it is
+    a 0-d float wider than the result (PyTorch computes float32 x + float64 0-d in float32): as an op, so its
+    gradient comes back in its own dtype."""
+    d = x._data.dtype
+    if d == out:
+        return x
+    if d.kind != "f":
+        return Tensor._make(x._data.astype(out), False, None)
+    if out.kind == "f" and d.itemsize > out.itemsize:
+        return x.to(out)
+    return x
 
 
 def _scalar_min_max(x: Tensor, dim):
