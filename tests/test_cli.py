@@ -100,6 +100,7 @@ def test_missing_dataset_says_how_to_get_it(tmp_path):
     r = subprocess.run([sys.executable, "-m", "mytorch", "train", "--dataset", "mnist", "--out", str(tmp_path / "o")],
                        capture_output=True, text=True, env=env, timeout=300)
     _assert_usage_error(r, "mnist", "download")
+    assert r.stderr.count("\n") == 1, r.stderr  # one line, whatever the dataset's own message holds (fuzzer)
 
 
 def test_resume_with_a_different_config_names_the_keys(small_data, tmp_path):

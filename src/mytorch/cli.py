@@ -169,6 +169,14 @@ def evaluate_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _one_line(e: BaseException) -> str:
+    """An error's message on one line: a library message written for a reader of Python (a missing dataset's
+    list of places looked in, say) is joined with "; " so the command's error stays one line."""
+    lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+    return "".join(line + ("" if k == len(lines) - 1 else " " if line.endswith(":") else "; ")
+                   for k, line in enumerate(lines))
+
+
 def main(argv: list[str] | None = None) -> int:
     from .train.recipe import RecipeError
 
@@ -182,10 +190,10 @@ def main(argv: list[str] | None = None) -> int:
             return train_command(args)
         return evaluate_command(args)
     except (UsageError, RecipeError) as e:
-        print(f"mytorch {args.command}: error: {e}", file=sys.stderr)
+        print(f"mytorch {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 2
     except OSError as e:  # the disk or the file system failed under a running command
-        print(f"mytorch {args.command}: error: {e}", file=sys.stderr)
+        print(f"mytorch {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"mytorch {args.command}: interrupted", file=sys.stderr)

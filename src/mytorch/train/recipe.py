@@ -384,7 +384,7 @@ def _load(name: str, root: str | None, download: bool, train: bool):
     try:
         return cls(root=root, train=train, download=download)
     except FileNotFoundError as e:
-        raise RecipeError(f"dataset {name} is missing.\n{e}") from None
+        raise RecipeError(f"dataset {name} is missing: {e}") from None
     except (ValueError, OSError, datasets.DownloadError) as e:  # a damaged, unreadable or undownloadable file
         raise RecipeError(f"dataset {name} ({'train' if train else 'test'} split) cannot be used: {e}") from None
 
