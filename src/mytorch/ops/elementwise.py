@@ -131,6 +131,15 @@ class Neg(Function):
     def backward_graph(ctx, grad):
         return -grad
 
+def _power(a, e):
+    """aᵉ with PyTorch's CPU shortcut for a scalar exponent of −0.5: 1/√a (rsqrt), so (−0)^−0.5 is −inf as in
+    torch, not pow's +inf. NumPy already takes its own shortcuts for 0.5 (√a), 2 (a·a) and −1 (1/a), as torch."""
+    if getattr(a, "dtype", None) is not None and a.dtype.kind == "f" and xp.ndim(e) == 0 and e == -0.5:
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            return xp.reciprocal(xp.sqrt(a))
+    return a**e  # the caller decides which floating-point warnings to silence
+
+
 class Pow(Function):
     """out = aᵇ;  da = g·b·aᵇ⁻¹,  db = g·aᵇ·ln a.
 
@@ -143,7 +152,7 @@ class Pow(Function):
         if getattr(a, "dtype", None) == xp.bool_:  # PyTorch: bool ** int is int64, bool ** float the default float
             a = a.astype(xp.int64) if _integral(b) else as_float(a)
         _meta(ctx, a, b)
-        out = _int_pow(a, b) if _integral(a) and _integral(b) and xp.any(xp.asarray(b) < 0) else a**b
+        out = _int_pow(a, b) if _integral(a) and _integral(b) and xp.any(xp.asarray(b) < 0) else _power(a, b)
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)  # out only for db (as torch)
         return out
 
@@ -154,7 +163,7 @@ class Pow(Function):
         ga = gb = None
         if ma:
             with xp.errstate(divide="ignore", invalid="ignore"):
-                ga = grad * (b * a ** (b - 1))
+                ga = grad * (b * _power(a, b - 1))
             ga = unbroadcast(xp.where(b == 0, 0, ga) if xp.any(b == 0) else ga, *ma)
         if mb:
             with xp.errstate(divide="ignore", invalid="ignore"):
