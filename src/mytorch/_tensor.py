@@ -1297,10 +1297,10 @@ def _binary(fn, a: Tensor, b, reflected: builtins.bool = False):
 
 
 def _cast_operand(x: Tensor, out) -> Tensor:
-    """``x`` in the dtype an op computes in. An integer or bool operand is cast plainly (it carries no gradient);
-    a float operand is cast only when it is narrower than ``out`` as NumPy would promote it anyway, or when it is
-    a 0-d float wider than the result (PyTorch computes float32 x + float64 0-d in float32): as an op, so its
-    gradient comes back in its own dtype."""
+    """``x`` in the dtype an op computes in. An integer or bool operand is cast plainly (it carries no gradient).
+    A float narrower than ``out`` is left as it is (NumPy promotes it as PyTorch does); a float wider than ``out``
+    (a 0-d float64 beside float32 x: PyTorch computes in float32) is cast as an op, so its gradient comes back
+    in its own dtype."""
     d = x._data.dtype
     if d == out:
         return x
