@@ -376,7 +376,8 @@ class _OrderDependent:
 
     * overflow: the same op on the absolute values bounds every partial sum, |Σ aᵢbᵢ| ≤ Σ |aᵢ||bᵢ|, in
       any order of additions. Computed on the inputs' finite values (infinities and nans set to 0) with
-      the absolute output gradient: where the bound is past the dtype's range, partial sums may overflow
+      the absolute output gradient (its magnitude: a divisor's gradient −Σ g·a/b² is negative even then):
+      where the bound is past the dtype's range, partial sums may overflow
       and whether the result ends as +inf, -inf or nan depends on the order of the additions;
     * reach of a non-finite input: the op on inputs that are 1 where finite and nan where not (torch's
       float64 kernels multiply every tap, zero padding included, so nan marks every position a non-finite
@@ -404,7 +405,7 @@ class _OrderDependent:
         if bound is None or reach is None:
             return None
         with np.errstate(invalid="ignore"):
-            return ~(_numpy(bound) <= float(np.finfo(_np_dtype(dtype)).max)) | np.isnan(_numpy(reach))
+            return ~(np.abs(_numpy(bound)) <= float(np.finfo(_np_dtype(dtype)).max)) | np.isnan(_numpy(reach))
 
 
 def _kind(e: BaseException) -> str:
@@ -868,6 +869,9 @@ FOUND = {
     # the 0-d input's gradient Σ g·b over float32-max values: NumPy's pairwise order overflows to inf where torch's
     # cascade gives 1.26e38 (an order-dependent position of a broadcast gradient, see BROADCAST_GRADIENTS)
     "mul_0d gradient at the float32 limit": Case("mul_0d", [np.array(0.0, np.float32), _FMAX_CORNERS], ["c", "c"]),
+    # the divisor's gradient −Σ g·a/b² over the largest float64s: its bound is negative, judged by its magnitude
+    "div_broadcast divisor gradient at the float64 limit": Case(
+        "div_broadcast", [np.full((3, 3, 4), np.finfo(np.float64).max), np.full(4, -2.0)], ["c", "c"]),
 }
 
 
