@@ -410,12 +410,14 @@ class Minimum(Function):
         return _select_backward_graph(ctx, grad, xp.less)
 
 def _select_backward(ctx, grad, wins):
+    """g to each input except where the other one strictly wins, halved on ties: a nan on either side is no
+    win for anyone, so both get g there (PyTorch's rule; the output is nan)."""
     a, b = ctx.saved_tensors
     ma, mb = ctx.meta
     tie = a == b
     share = xp.where(tie, grad * 0.5, grad)
-    ga = unbroadcast(xp.where(wins(a, b) | tie, share, 0), *ma) if ma else None
-    gb = unbroadcast(xp.where(wins(b, a) | tie, share, 0), *mb) if mb else None
+    ga = unbroadcast(xp.where(wins(b, a), 0, share), *ma) if ma else None
+    gb = unbroadcast(xp.where(wins(a, b), 0, share), *mb) if mb else None
     return ga, gb
 
 
@@ -424,8 +426,8 @@ def _select_backward_graph(ctx, grad, wins):
     ma, mb = ctx.meta
     tie = a == b
     share = Where.apply(tie, grad * 0.5, grad)
-    ga = sum_to(select(wins(a, b) | tie, share), *ma) if ma else None
-    gb = sum_to(select(wins(b, a) | tie, share), *mb) if mb else None
+    ga = sum_to(select(~wins(b, a), share), *ma) if ma else None
+    gb = sum_to(select(~wins(a, b), share), *mb) if mb else None
     return ga, gb
 
 
