@@ -283,15 +283,17 @@ def _load_value(p: Tensor, name: str, value: Any) -> Any:
     return value
 
 
-def _for_blocks(body: Callable[..., None], arrays: list[ndarray | None], scratch: int = 1) -> None:
+def _for_blocks(body: Callable[..., None], arrays: list[ndarray | None], scratch: int = 1, share: bool = True) -> None:
     """Call ``body`` on aligned 1-D blocks of ``_BLOCK`` elements of same-shaped arrays.
 
     ``body`` gets a view of each array (None stays None) and then ``scratch`` work buffers of the
     block's length; writing into a view writes into the array. The blocks of a large parameter
     are shared among ``mytorch.get_num_threads()`` threads (the caller's included; the step is
     memory-bound: on 2 cores, 2 threads cut Adam's step on W1 from ~8.5 to ~6 ms): NumPy releases the GIL inside
-    ufuncs, and blocks never overlap, so the result does not depend on the threading. When an
-    array is not C-contiguous (a transposed parameter, say) ``body`` gets the arrays whole.
+    ufuncs, and blocks never overlap, so the result does not depend on the threading. ``share=False``
+    keeps every block on the caller's thread: for a body of a few cheap passes the GIL's hand-over after
+    each NumPy call costs more than the second thread gives. When an array is not C-contiguous (a
+    transposed parameter, say) ``body`` gets the arrays whole.
     """
     first = arrays[0]
     if not all(a is None or a.flags.c_contiguous for a in arrays):
@@ -304,7 +306,7 @@ def _for_blocks(body: Callable[..., None], arrays: list[ndarray | None], scratch
     starts = range(0, first.size, _BLOCK)
     # Two blocks per worker at least: handing one block (~80 µs of work) to a thread costs more than it
     # saves (measured: W3's 78 400-element weight, 2 blocks, made the whole step 1.3x slower at 2 threads).
-    workers = min(get_num_threads(), len(starts) // 2)
+    workers = min(get_num_threads(), len(starts) // 2) if share else 1
     if workers <= 1:
         _run_blocks(body, flat, starts, scratch)
         return
