@@ -184,8 +184,10 @@ class _Plan:
     extra work), so the flat layout is used where that waste is small.
     """
 
-    # measured (float32): flat wins for 32x32 images padded by 1 (waste 1.13) and loses at 16x16 (1.27)
-    FLAT_WASTE = 1.2
+    # measured (float32, 1 thread): flat wins for 32x32 images padded by 1 (waste 1.13) and, on an Intel AVX-512
+    # machine, for 16x16 ones (1.27: ResNet-20 step 1031 -> 960 ms); it loses for 8x8 (1.56) and for LeNet-5's
+    # 28x28 padded by 2 with a 5x5 kernel on one channel (1.31: its backward 2.0 -> 3.2 ms)
+    FLAT_WASTE = 1.3
 
     def __init__(self, shape: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple) -> None:
         self.n, self.c, self.h, self.w = shape
