@@ -650,6 +650,9 @@ _FMAX_CORNERS[0, 0] = _FMAX_CORNERS[1, 3] = _FMAX_CORNERS[2, 0] = np.finfo(np.fl
 FOUND = {
     # x ** 0.5's gradient uses x ** −0.5, which torch computes as 1/√x: at −0 it is −inf (pow gives +inf)
     "pow 0.5 at -0": Case("pow_half", [np.array([-0.0, -0.0, 0.0, 4.0], np.float32)], ["c"], grad_seed=0),
+    # a tensor exponent (0-d too) is pow itself, as torch's tensor-tensor kernel: (−0)^−0.5 = +inf, not rsqrt's −inf
+    "pow of -0 and a 0-d tensor 0.5": Case("pow_tensor", [np.full((3, 4), -0.0, np.float32), np.array(0.5, np.float32)],
+                                           ["c", "c"]),
     # a 0-d tensor's dtype counts only when it is of a higher category: float32 (3, 4) + float64 0-d is float32
     "add of a 0-d float64 and float32": Case("add", [np.array(0.5), np.ones((3, 4), np.float32)], ["c", "c"]),
     "mul of float32 and a 0-d float64": Case("mul", [np.ones((2, 3), np.float32), np.array(1.1)], ["c", "c"]),

@@ -7,7 +7,7 @@ never receive a gradient, so forward only records shapes for inputs that need on
 
 from __future__ import annotations
 
-from .._backend import xp
+from .._backend import ndarray, xp
 from ..autograd.function import Function
 from ._graph import const, select, sum_to
 from ._util import as_float, masked, unbroadcast
@@ -131,9 +131,13 @@ class Neg(Function):
     def backward_graph(ctx, grad):
         return -grad
 
-def _power(a, e):
-    """aᵉ with PyTorch's CPU shortcut for a scalar exponent of −0.5: 1/√a (rsqrt), so (−0)^−0.5 is −inf as in
-    torch, not pow's +inf. NumPy already takes its own shortcuts for 0.5 (√a), 2 (a·a) and −1 (1/a), as torch."""
+def _power(a, e, tensor_exponent: bool = False):
+    """aᵉ as PyTorch's CPU kernels compute it. A number exponent takes torch's shortcuts: −0.5 is 1/√a (rsqrt), so
+    (−0)^−0.5 is −inf, not pow's +inf, and NumPy already takes the others (0.5: √a, 2: a·a, −1: 1/a). An exponent
+    that is a tensor (a 0-d one included) goes through pow itself, as torch's tensor-tensor kernel: (−0)^−0.5 =
+    +inf and (−0)^0.5 = +0."""
+    if tensor_exponent:
+        return xp.power(a, e)
     if getattr(a, "dtype", None) is not None and a.dtype.kind == "f" and xp.ndim(e) == 0 and e == -0.5:
         with xp.errstate(divide="ignore", invalid="ignore"):
             return xp.reciprocal(xp.sqrt(a))
@@ -152,7 +156,8 @@ class Pow(Function):
         if getattr(a, "dtype", None) == xp.bool_:  # PyTorch: bool ** int is int64, bool ** float the default float
             a = a.astype(xp.int64) if _integral(b) else as_float(a)
         _meta(ctx, a, b)
-        out = _int_pow(a, b) if _integral(a) and _integral(b) and xp.any(xp.asarray(b) < 0) else _power(a, b)
+        out = _int_pow(a, b) if _integral(a) and _integral(b) and xp.any(xp.asarray(b) < 0) else \
+            _power(a, b, isinstance(b, ndarray))
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)  # out only for db (as torch)
         return out
 
@@ -163,7 +168,7 @@ class Pow(Function):
         ga = gb = None
         if ma:
             with xp.errstate(divide="ignore", invalid="ignore"):
-                ga = grad * (b * _power(a, b - 1))
+                ga = grad * (b * _power(a, b - 1, isinstance(b, ndarray)))
             ga = unbroadcast(xp.where(b == 0, 0, ga) if xp.any(b == 0) else ga, *ma)
         if mb:
             with xp.errstate(divide="ignore", invalid="ignore"):
