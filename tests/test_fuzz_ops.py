@@ -872,6 +872,9 @@ FOUND = {
     # the 0-d input's gradient Σ g·b over float32-max values: NumPy's pairwise order overflows to inf where torch's
     # cascade gives 1.26e38 (an order-dependent position of a broadcast gradient, see BROADCAST_GRADIENTS)
     "mul_0d gradient at the float32 limit": Case("mul_0d", [np.array(0.0, np.float32), _FMAX_CORNERS], ["c", "c"]),
+    # relu's gradient is 0 where the output is ≤ 0 (torch's threshold_backward): a nan output passes g
+    "relu of nan": Case("relu", [np.full((3, 4), np.nan, np.float32)], ["c"]),
+    "F.relu of nan among numbers": Case("F.relu", [np.array([np.nan, -1.0, 0.0, 2.0])], ["c"]),
     # a nan on either side of maximum/minimum is no win for the other: both inputs get g (mytorch gave 0 to the number)
     "maximum of 0 and nan": Case("maximum", [np.zeros((3, 4), np.float32), np.full(4, np.nan, np.float32)], ["c", "c"]),
     "minimum of nan and numbers": Case("minimum", [np.array([[np.nan], [1.0], [2.0]]), np.ones((3, 4))], ["c", "c"]),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .._backend import ndarray, xp
 from ..autograd.function import Function
 from ._graph import const, select, sum_to
-from ._util import as_float, masked, unbroadcast
+from ._util import as_float, masked, masked_out, unbroadcast
 
 
 def _meta(ctx, *arrays) -> None:
@@ -359,7 +359,7 @@ class Sigmoid(Function):
         return grad * (out * (1 - out))
 
 class Relu(Function):
-    """out = max(x, 0);  dx = g where x > 0, else 0 (the subgradient 0 at x = 0)."""
+    """out = max(x, 0);  dx = 0 where out ≤ 0, else g (the subgradient 0 at x = 0; a nan passes g, as in torch)."""
 
     @staticmethod
     def forward(ctx, x):
@@ -370,13 +370,13 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return masked(grad, out > 0)
+        return masked_out(grad, out <= 0)
 
 
     @staticmethod
     def backward_graph(ctx, grad):
         (out,) = ctx.saved_tensors
-        return select(out._data > 0, grad)
+        return select(~(out._data <= 0), grad)
 
 class Maximum(Function):
     """out = max(a, b) elementwise;  g goes to the larger input, split in halves on ties."""
