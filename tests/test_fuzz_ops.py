@@ -72,9 +72,6 @@ class Spec:
 # mytorch promotes mixed float dtypes as NumPy and the elementwise ops do.
 LENIENT = ("not implemented for", "same dtype", "expected scalar type")
 
-_VAR_WHY = ("var is composed (x - mean)², so its gradient carries the mean's term, 0 in exact arithmetic but "
-            "nan once an input is infinite; torch's var backward leaves it out")
-
 _SOFTMAX_WHY = ("torch has no integer softmax kernel, yet returns an empty int64 tensor for an empty int64 "
                 "input; mytorch computes in float32 (empty or not)")
 
@@ -160,7 +157,20 @@ _GN_WHY = ("torch's group_norm statistics of values whose squares overflow (|x| 
 _BN_WHY = ("torch's batch_norm backward reads a contiguous output gradient as channels-last for some channels-last "
            "views with size-1 dims (a wrong gradient of every input, found by probing torch): such inputs are not run")
 
+def _sum_overflows_float64(x, *_) -> bool:
+    """True for a float64 input whose finite values' magnitudes sum past the largest float64."""
+    finite = x[torch.isfinite(x)]
+    return x.dtype == torch.float64 and bool(finite.numel()) and not torch.isfinite(finite.double().abs().sum())
+
+
+_VAR_WHY = ("torch's var over some dims keeps a running (Welford) mean, over all elements a plain one, and which "
+            "slices end as 0, inf or nan near the largest float64 depends on its order of updates; mytorch's mean "
+            "is the plain Σx/n: float64 inputs whose sum overflows are not run (float32 ones are computed in float64, "
+            "where they cannot overflow)")
+
 SPECS: dict[str, Spec] = {
+    **{name: Spec(torch_unsafe=_sum_overflows_float64, why=_VAR_WHY)
+       for name in ("var_all", "var_dim_biased", "var_unbiased_keepdim", "std_dim")},
     "F.batch_norm_4d": Spec(torch_unsafe=_bn_misreads_gradient, why=_BN_WHY),
     "F.group_norm": Spec(torch_unsafe=_gn_squares_overflow, why=_GN_WHY),
     "F.group_norm_no_affine": Spec(torch_unsafe=_gn_squares_overflow, why=_GN_WHY),
@@ -182,10 +192,6 @@ SPECS: dict[str, Spec] = {
     "pow_tensor": Spec(lenient_backward=("with a bool tensor is not supported",),
                        why="torch's pow backward subtracts 1 from a bool exponent and raises; the gradient of "
                            "the float base is still defined"),
-    "var_all": Spec(grad_extremes=False, why=_VAR_WHY),
-    "var_dim_biased": Spec(grad_extremes=False, why=_VAR_WHY),
-    "var_unbiased_keepdim": Spec(grad_extremes=False, why=_VAR_WHY),
-    "std_dim": Spec(grad_extremes=False, why=_VAR_WHY),
     "softmax": Spec(integer_inputs=False, why=_SOFTMAX_WHY),
     "softmax_dim0": Spec(integer_inputs=False, why=_SOFTMAX_WHY),
     "log_softmax": Spec(integer_inputs=False, why=_SOFTMAX_WHY),
@@ -875,6 +881,14 @@ FOUND = {
     # relu's gradient is 0 where the output is ≤ 0 (torch's threshold_backward): a nan output passes g
     "relu of nan": Case("relu", [np.full((3, 4), np.nan, np.float32)], ["c"]),
     "F.relu of nan among numbers": Case("F.relu", [np.array([np.nan, -1.0, 0.0, 2.0])], ["c"]),
+    # x.max() of a nan maximum shares g among the nan elements (torch's evenly_distribute_backward; amax gives nan)
+    "max of values with nans": Case("max_all", [np.array([[1.0, np.nan, 3.0], [np.nan, 0.0, 2.0]], np.float32)], ["c"]),
+    # var's gradient is torch's 2/(n − c)·g·(x − x̄): the composed var carried the mean's term, nan with an inf input
+    "var with an infinite input": Case("var_all", [np.array([[np.inf, 1.0, 2.0], [0.5, -1.0, 3.0]])], ["c"]),
+    # a constant row's variance is exactly 0, as torch's running mean makes it, so std's gradient there is 0
+    "std of constant rows": Case("std_dim", [np.full((4, 6), 1.1506249546508518)], ["c"]),
+    "std of a row with an inf": Case("std_dim", [np.array([[1.0, np.inf, 2.0, 0.0, 1.0]] + [[1.0, 2, 3, 4, 5]] * 3,
+                                                          np.float32)], ["c"]),
     # a nan on either side of maximum/minimum is no win for the other: both inputs get g (mytorch gave 0 to the number)
     "maximum of 0 and nan": Case("maximum", [np.zeros((3, 4), np.float32), np.full(4, np.nan, np.float32)], ["c", "c"]),
     "minimum of nan and numbers": Case("minimum", [np.array([[np.nan], [1.0], [2.0]]), np.ones((3, 4))], ["c", "c"]),

@@ -754,6 +754,8 @@ class Tensor:
         n = 1
         for a in range(self._data.ndim) if axes is None else axes:
             n *= self._data.shape[a]
+        if self._data.dtype.kind == "f":
+            return Var.apply(self, axes=axes, keepdims=keep, correction=correction)
         diff = self - Mean.apply(self, axes=axes, keepdims=True)
         return Sum.apply(diff * diff, axes=axes, keepdims=keep) / builtins.max(n - correction, 0)
 
@@ -785,7 +787,7 @@ class Tensor:
         if isinstance(dim, Tensor):
             return self.maximum(dim)
         if dim is None:
-            return self.amax()
+            return MaxAll.apply(self, axes=None, keepdims=False)
         if self._data.ndim == 0:
             return _scalar_min_max(self, dim)
         indices = self.argmax(dim, keepdim=True)
@@ -799,7 +801,7 @@ class Tensor:
         if isinstance(dim, Tensor):
             return self.minimum(dim)
         if dim is None:
-            return self.amin()
+            return MinAll.apply(self, axes=None, keepdims=False)
         if self._data.ndim == 0:
             return _scalar_min_max(self, dim)
         indices = self.argmin(dim, keepdim=True)
@@ -1546,7 +1548,7 @@ from .ops.elementwise import (  # noqa: E402
     Tanh,
 )
 from .ops.linalg import MatMul  # noqa: E402
-from .ops.reduce import Amax, Amin, LogSumExp, Mean, Sum, argmax, argmin  # noqa: E402
+from .ops.reduce import Amax, Amin, LogSumExp, MaxAll, Mean, MinAll, Sum, Var, argmax, argmin  # noqa: E402
 from .ops.scatter import Scatter, ScatterAdd, check_index, scatter_positions  # noqa: E402
 from .ops.shape import (  # noqa: E402
     CopySlices,

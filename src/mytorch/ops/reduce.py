@@ -56,10 +56,61 @@ class Mean(Function):
             n *= shape[a]
         return expand(unreduce(grad, axes, keepdims, len(shape)) / max(n, 1), shape)
 
+class Var(Function):
+    """out = Σ (x − x̄)² / (n − c) over ``axes`` (x̄ the mean, c the correction, a divisor below 0 taken as 0);
+    dx = (2/(n − c))·g·(x − x̄), PyTorch's var_backward: the mean's own term, 0 in exact arithmetic, is left out (a
+    composed var would carry it, nan once an input is infinite). Over every element with n − c ≤ 0, dx is g·nan
+    where x = x̄ and g·inf elsewhere, as torch."""
+
+    backward_name = "VarBackward0"
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdims=False, correction=1):
+        n = 1
+        for a in range(x.ndim) if axes is None else axes:
+            n *= x.shape[a]
+        ctx.save_for_backward(x)
+        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            mean = x.mean(axis=axes, keepdims=True)
+            # over some dims torch keeps a running (Welford) mean, exactly the value of a constant slice (whose
+            # variance is then exactly 0: std's gradient there is 0); x₀ + mean(x − x₀), x₀ the slice's first
+            # element, is exact there too. Over all elements, and in its backward, torch takes the plain mean.
+            diff = x - (mean if axes is None or x.ndim == 0 or not x.size else _shifted_mean(x, axes))
+            ctx.mean, ctx.args = mean, (axes, keepdims, n - correction)
+            return (diff * diff).sum(axis=axes, keepdims=keepdims) / max(n - correction, 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        axes, keepdims, dof = ctx.args
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            if (axes is None or x.ndim == 0) and dof <= 0:
+                return grad * xp.where(x == ctx.mean, xp.nan, xp.inf).astype(x.dtype)
+            scale = 2.0 / dof if dof else xp.inf
+            return (scale * expand_reduced(grad, axes, keepdims, x.ndim)) * (x - ctx.mean)
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        (x,) = ctx.saved_tensors
+        axes, keepdims, dof = ctx.args
+        if (axes is None or x.ndim == 0) and dof <= 0:
+            return grad * const(xp.where(x._data == ctx.mean, xp.nan, xp.inf).astype(x._data.dtype))
+        scale = 2.0 / dof if dof else float("inf")
+        mean = Mean.apply(x, axes=axes, keepdims=True)  # differentiable: the double backward has its 1/n term
+        return (unreduce(grad, axes, keepdims, x._data.ndim) * scale) * (x - mean)
+
+
+def _shifted_mean(x, axes: tuple):
+    """x₀ + mean(x − x₀) over ``axes`` (keepdims), x₀ the first element of each slice."""
+    first = x[tuple(slice(0, 1) if a in axes else slice(None) for a in range(x.ndim))]
+    return first + (x - first).mean(axis=axes, keepdims=True)
+
+
 class Amax(Function):
     """out = max x over ``axes``;  dx = g shared evenly among the elements equal to the max."""
 
     reduce = "max"  # Amin below differs only here
+    nan_wins = False  # MaxAll/MinAll: a nan maximum is shared among the nan elements
 
     @staticmethod
     def forward(ctx, x, axes=None, keepdims=False):
@@ -72,7 +123,7 @@ class Amax(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         axes, keepdims = ctx.args
-        hit = x == expand_reduced(out, axes, keepdims, x.ndim)
+        hit = _hits(ctx, x, out, axes, keepdims)
         count = hit.sum(axis=axes, keepdims=True).astype(grad.dtype)
         # hit·(g/count), as PyTorch: a slice whose max is nan has no hit, and 0·(g/0) makes it nan too.
         with xp.errstate(divide="ignore", invalid="ignore"):
@@ -83,14 +134,37 @@ class Amax(Function):
     def backward_graph(ctx, grad):
         x, out = (t._data for t in ctx.saved_tensors)
         axes, keepdims = ctx.args
-        hit = x == expand_reduced(out, axes, keepdims, x.ndim)
+        hit = _hits(ctx, x, out, axes, keepdims)
         count = hit.sum(axis=axes, keepdims=True).astype(x.dtype)
         return select(hit, expand(unreduce(grad, axes, keepdims, x.ndim) / const(count), x.shape))
+
+
+def _hits(ctx, x, out, axes, keepdims):
+    """Where the extremum is: the elements equal to it, or (``nan_wins``, out nan) the nan elements."""
+    if ctx.nan_wins and out.ndim == 0 and out != out:
+        return x != x
+    return x == expand_reduced(out, axes, keepdims, x.ndim)
+
 
 class Amin(Amax):
     """out = min x over ``axes``;  dx = g shared evenly among the elements equal to the min."""
 
     reduce = "min"
+
+
+class MaxAll(Amax):
+    """``x.max()``: Amax over every element, but a nan maximum's gradient is shared among the nan elements (PyTorch's
+    evenly_distribute_backward), where ``amax`` gives nan everywhere."""
+
+    backward_name = "MaxBackward1"
+    nan_wins = True
+
+
+class MinAll(Amin):
+    """``x.min()``: as ``MaxAll`` for the minimum."""
+
+    backward_name = "MinBackward1"
+    nan_wins = True
 
 
 class LogSumExp(Function):
