@@ -889,6 +889,8 @@ FOUND = {
     "std of constant rows": Case("std_dim", [np.full((4, 6), 1.1506249546508518)], ["c"]),
     "std of a row with an inf": Case("std_dim", [np.array([[1.0, np.inf, 2.0, 0.0, 1.0]] + [[1.0, 2, 3, 4, 5]] * 3,
                                                           np.float32)], ["c"]),
+    # the p-norm of zeros has gradient 0 (torch's norm_backward masks out = 0): the composed norm gave 0·inf = nan
+    "3-norm of zeros": Case("norm_p3", [np.array([[0.0, -0.0, 0.0], [0.0, 0.0, 0.0]], np.float32)], ["c"]),
     # a nan on either side of maximum/minimum is no win for the other: both inputs get g (mytorch gave 0 to the number)
     "maximum of 0 and nan": Case("maximum", [np.zeros((3, 4), np.float32), np.full(4, np.nan, np.float32)], ["c", "c"]),
     "minimum of nan and numbers": Case("minimum", [np.array([[np.nan], [1.0], [2.0]]), np.ones((3, 4))], ["c", "c"]),

@@ -14,7 +14,7 @@ import math
 from ._tensor import Tensor
 from .ops._util import normalize_dim as _normalize_dim
 from .ops._util import reduction_axes
-from .ops.linalg import Norm2, NormInf
+from .ops.linalg import Norm2, NormInf, NormP
 
 
 def _axes(x: Tensor, dim):
@@ -56,7 +56,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
         return (a != 0).to(x.dtype).sum(axes, keepdim=keepdim)
     if ord == 1:
         return a.sum(axes, keepdim=keepdim)
-    return (a**ord).sum(axes, keepdim=keepdim) ** (1.0 / ord)
+    return NormP.apply(x, axes=axes, keepdims=keepdim, p=ord)
 
 
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A002,N803

@@ -156,3 +156,58 @@ class NormInf(Function):
     def backward_graph(ctx, grad):
         axes, keepdims = ctx.args  # the coefficient is constant in x (piecewise): its derivative is 0
         return unreduce(grad, axes, keepdims, ctx.coeff.ndim) / const(ctx.count) * const(ctx.coeff)
+
+
+class NormP(Function):
+    """out = (Σ |x|ᵖ)^(1/p) over ``axes`` for an order p other than 0, 1, 2 and ±inf, with PyTorch's gradient:
+
+    * p ≥ 2: dx = x·|x|ᵖ⁻²·s,  1 < p < 2: dx = sgn(x)·|x|ᵖ⁻¹·s,  with s = g/outᵖ⁻¹ and s = 0 where out = 0;
+    * p < 1: dx = (sgn(x)·|x|ᵖ⁻¹, 0 where x = 0)·g·out¹⁻ᵖ.
+
+    So an all-zero slice has gradient 0, where composing abs, pow, sum and pow gives 0·inf = nan.
+    """
+
+    backward_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, axes=None, keepdims=False, p=3.0):
+        from .elementwise import _power
+
+        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            kept = _power(_power(xp.abs(x), p).sum(axis=axes, keepdims=True), 1.0 / p)
+        ctx.save_for_backward(x, kept)
+        ctx.args = axes, keepdims, p
+        if keepdims:
+            return kept
+        return kept.reshape(()) if axes is None else kept.squeeze(axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .elementwise import _power
+
+        x, kept = ctx.saved_tensors
+        axes, keepdims, p = ctx.args
+        g = expand_reduced(grad, axes, keepdims, x.ndim)
+        with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if p < 1:
+                scaled = xp.where(x == 0, 0, xp.sign(x) * _power(xp.abs(x), p - 1))
+                return (scaled * g * _power(kept, 1 - p)).astype(x.dtype, copy=False)
+            scaled = x * _power(xp.abs(x), p - 2) if p >= 2 else xp.sign(x) * _power(xp.abs(x), p - 1)
+            scale = xp.where(kept == 0, 0, g / _power(kept, p - 1))
+            return (scaled * scale).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward_graph(ctx, grad):
+        x = ctx.saved_tensors[0]
+        axes, keepdims, p = ctx.args
+        norm = NormP.apply(x, axes=axes, keepdims=True, p=p)  # recomputed from x, so that it is differentiated too
+        g = unreduce(grad, axes, keepdims, x.ndim)
+        a, sgn = x.abs(), const(xp.sign(x._data))
+        if p < 1:
+            zero = x._data == 0
+            safe = a + const(zero.astype(x._data.dtype))  # 1 where x is 0: no 0 ** negative anywhere
+            return select(~zero, sgn * safe ** (p - 1)) * g * norm ** (1 - p)
+        zero = norm._data == 0
+        safe = norm + const(zero.astype(norm._data.dtype))
+        scaled = x * a ** (p - 2) if p >= 2 else sgn * a ** (p - 1)
+        return scaled * select(~zero, g / safe ** (p - 1))
