@@ -168,7 +168,22 @@ _VAR_WHY = ("torch's var over some dims keeps a running (Welford) mean, over all
             "is the plain Σx/n: float64 inputs whose sum overflows are not run (float32 ones are computed in float64, "
             "where they cannot overflow)")
 
+def _near_the_largest_float(x, *_) -> bool:
+    """True for an input with a finite value within a factor 4 of its dtype's largest."""
+    if not x.is_floating_point():
+        return False
+    finite = x[torch.isfinite(x)]
+    return bool(finite.numel()) and float(finite.abs().max()) > torch.finfo(x.dtype).max / 4
+
+
+_WEIGHTED_WHY = ("a weighted interpolation of values near the largest float overflows or not by the last bits of the "
+                 "kernel's weights (which sum to 1 only up to rounding) and the order it adds them in: torch's float64 "
+                 "bilinear of a constant 1.8e308 image gives inf at some positions; such inputs are not run")
+WEIGHTED_INTERPOLATION = [op.name for op in OPS if op.name.startswith("F.interpolate_") and any(
+    mode in op.name for mode in ("linear", "bicubic", "lanczos", "antialias"))]
+
 SPECS: dict[str, Spec] = {
+    **{name: Spec(torch_unsafe=_near_the_largest_float, why=_WEIGHTED_WHY) for name in WEIGHTED_INTERPOLATION},
     **{name: Spec(torch_unsafe=_sum_overflows_float64, why=_VAR_WHY)
        for name in ("var_all", "var_dim_biased", "var_unbiased_keepdim", "std_dim")},
     "F.batch_norm_4d": Spec(torch_unsafe=_bn_misreads_gradient, why=_BN_WHY),
@@ -891,6 +906,9 @@ FOUND = {
                                                           np.float32)], ["c"]),
     # the p-norm of zeros has gradient 0 (torch's norm_backward masks out = 0): the composed norm gave 0·inf = nan
     "3-norm of zeros": Case("norm_p3", [np.array([[0.0, -0.0, 0.0], [0.0, 0.0, 0.0]], np.float32)], ["c"]),
+    # a padded max-pool window of -infs is won by its first tap inside the image (torch's loop starts there), not
+    # by a padding tap, whose gradient was lost
+    "max_pool2d of -infs with padding": Case("F.max_pool2d_stride_padding", [np.full((1, 2, 5, 5), -np.inf)], ["c"]),
     # a nan on either side of maximum/minimum is no win for the other: both inputs get g (mytorch gave 0 to the number)
     "maximum of 0 and nan": Case("maximum", [np.zeros((3, 4), np.float32), np.full(4, np.nan, np.float32)], ["c", "c"]),
     "minimum of nan and numbers": Case("minimum", [np.array([[np.nan], [1.0], [2.0]]), np.ones((3, 4))], ["c", "c"]),

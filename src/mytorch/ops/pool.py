@@ -86,6 +86,10 @@ class MaxPool2d(Function):
             for t, v in enumerate(taps[1:], 1):
                 xp.copyto(best, t, where=v > out)  # strictly greater: the first maximum wins
                 xp.maximum(out, v, out=out)  # NaN propagates, as in PyTorch
+        if any(lo or hi for lo, hi in pads):  # a window of -infs (padding included) is won by its first real tap
+            lost = out == -xp.inf
+            if lost.any():
+                best = xp.where(lost, _first_inside(out_hw, kernel, stride, dilation, pads), best)
         nan = out != out
         if nan.any():  # where the maximum is NaN, PyTorch's loop lets each NaN win: the last NaN tap
             for t, v in enumerate(taps):
@@ -124,6 +128,17 @@ class MaxPool2d(Function):
     @staticmethod
     def backward_graph(ctx, grad):
         return scatter_grad(grad, ctx.indices(), ctx.geometry[0])
+
+
+def _first_inside(out_hw: tuple, kernel, stride, dilation, pads) -> ndarray:
+    """(OH, OW) uint8: each window's first tap inside the unpadded input, where PyTorch's loop starts its maximum
+    (-inf, at that index): a window whose values are all -inf keeps it, not a padding tap."""
+    first = []
+    for a in range(2):
+        start = xp.arange(out_hw[a]) * stride[a] - pads[a][0]
+        skip = xp.where(start < 0, -(start // dilation[a]), 0)  # ceil(−start / d) taps fall before the edge
+        first.append(xp.minimum(skip, kernel[a] - 1))
+    return (first[0][:, None] * kernel[1] + first[1][None, :]).astype(xp.uint8)
 
 
 def _flat_indices(best: ndarray, shape: tuple, kernel, stride, dilation, padding) -> ndarray:
