@@ -653,6 +653,35 @@ def test_op_matches_torch_on_generated_inputs(op):
     fuzz()
 
 
+# Every op at the values where kernels disagree most, the same value everywhere or a short cycle of them: where
+# random search reaches such inputs only by luck (a relu of nans, a padded max-pool of -infs, a norm of zeros).
+# None stands for the dtype's largest finite value.
+EXTREME_FILLS = {
+    "nan mix": [np.nan, -1.0, 0.0, 2.0, np.inf, -np.inf, -0.0, 0.5, None, 1e-45, -2.5], "-inf": [-np.inf],
+    "largest": [None], "zeros": [0.0, -0.0], "inf mix": [np.inf, -np.inf, 0.0, np.nan, 1.0],
+    "largest mix": [None, -1.0, 0.0, 2.0], "subnormal mix": [-0.0, 0.0, 1e-45, -1e-45, 1.0], "inf": [np.inf],
+}
+
+
+def extreme_cases(op):
+    """The op's table inputs with every float input filled from each of ``EXTREME_FILLS`` (float32 and float64)."""
+    base = _base_arrays(op)
+    for values in EXTREME_FILLS.values():
+        for dtype in (np.float32, np.float64):
+            fill = np.array([np.finfo(dtype).max if v is None else v for v in values], dtype)
+            arrays = [np.resize(np.roll(fill, k), a.size).reshape(a.shape) if a.dtype.kind == "f" and a.size else a
+                      for k, a in enumerate(base)]
+            case = Case(op.name, arrays, ["c"] * len(arrays))
+            case.extremes = True
+            yield case
+
+
+@pytest.mark.parametrize("op", [_fuzzed(op) for op in OPS])
+def test_op_matches_torch_at_extreme_fills(op):
+    for case in extreme_cases(op):
+        check(case)
+
+
 # ---------------------------------------------------------------------------- what the fuzzer found
 def _i64(*values, shape=None):
     a = np.array(values, dtype=np.int64)

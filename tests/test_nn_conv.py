@@ -263,6 +263,23 @@ def test_every_column_layout_matches_torch(op, layout, rng, monkeypatch):
     test_gradcheck(op, rng)
 
 
+@pytest.mark.parametrize("layout", ["flat", "flat-blocked"])
+def test_a_nan_input_in_the_flat_layouts_dropped_columns_stays_out_of_the_weight_gradient(layout, monkeypatch):
+    """The flat layout reads the next row's first inputs into columns past each row's end; their gradient is 0,
+    but nan·0 is nan: dW[o, c, 0] = Σ_t g[o, t]·x[c, t] must not see x[c, L] (found by the extreme fills)."""
+    from mytorch.ops import conv
+
+    monkeypatch.setattr(conv._Plan, "FLAT_WASTE", 1e9)
+    monkeypatch.setattr(conv, "get_num_threads", lambda: 1 if layout == "flat-blocked" else 2)
+    x = np.array([[[1.0, 2.0, -1.0, 0.5, np.nan], [0.5, -2.0, 3.0, 1.0, np.inf]]] * 2)
+    w = np.arange(12.0).reshape(2, 2, 3) / 7
+    ours = [mytorch.tensor(a, requires_grad=True) for a in (x, w)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w)]
+    F.conv1d(*ours).sum().backward()
+    torch.nn.functional.conv1d(*theirs).sum().backward()
+    np.testing.assert_array_equal(ours[1].grad.numpy(), theirs[1].grad.numpy())
+
+
 @pytest.mark.parametrize("shape, kwargs", [
     ((1, 2, 2), dict(scale_factor=2.3)),  # nearest: the forward reads ⌊i/2.3⌋, the backward kernel i // 2
     ((1, 1, 4, 6), dict(scale_factor=(1.1, 0.5), mode="bilinear", antialias=True)),  # the forward copies H

@@ -259,7 +259,8 @@ class _Plan:
         """Zero the flat layout's dropped columns in ``block`` (its columns start, start + 1, ...).
 
         Their gradient rows are zero, but a non-finite weight makes Wᵀ·0 nan there, and col2im would add
-        it into real positions of dx (PyTorch never forms these columns).
+        it into real positions of dx; likewise a non-finite input read into them makes cols·0 nan in dW
+        (PyTorch never forms these columns).
         """
         index = xp.arange(start, start + block.shape[-1])
         block[..., (index % (self.hp * self.wp)) // self.wp >= self.out_hw[0]] = 0
@@ -341,6 +342,8 @@ class Conv2d(Function):
             gb = xp.add.reduce(rows, axis=1)
         if need_w:
             cols = ctx.cols.array.reshape(groups, k, -1)
+            if plan.flat and not _finite(ctx.saved_tensors[0]):  # its dropped columns hold real inputs
+                plan.zero_dropped(cols.reshape(groups * k, -1), 0)
             # dWᵀ = cols·gᵀ, not dW = g·colsᵀ: OpenBLAS does the (small result, long inner dimension) product
             # far better this way round -- measured at 1 thread (16 x 147968)·(147968 x 144): 66 ms that way,
             # 28 ms this way; at 2 threads (6 x 100352)·(100352 x 25): 625 ms that way, 65 ms this way
@@ -476,6 +479,7 @@ def _blocked_backward(ctx, grad, weight, plan: _Plan):
     gb = xp.add.reduce(g, axis=1) if need_b else None
     gw = xp.zeros((k, o), grad.dtype) if need_w else None  # dWᵀ, summed block by block (see Conv2d.backward)
     rows = ctx.rows.array if need_w else None
+    x_finite = _finite(ctx.saved_tensors[0]) if need_w else True
     kh, kw = plan.kernel
     c = plan.c
     drows = _buffers.zeros((c, plan.positions + plan.reach), grad.dtype) if need_x else None
@@ -489,6 +493,8 @@ def _blocked_backward(ctx, grad, weight, plan: _Plan):
         width = stop - start
         if need_w:
             cols = plan.block_columns(rows, start, stop, buf[:, :width])
+            if not x_finite:
+                plan.zero_dropped(cols, start)
             xp.matmul(cols, gblock.T, out=part)
             gw += part
         if need_x:
