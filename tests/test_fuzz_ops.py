@@ -213,9 +213,12 @@ SPECS: dict[str, Spec] = {
     "log_softmax_large": Spec(integer_inputs=False, why=_SOFTMAX_WHY),
     "F.softmax": Spec(integer_inputs=False, why=_SOFTMAX_WHY),
     "F.log_softmax": Spec(integer_inputs=False, why=_SOFTMAX_WHY),
-    "atan2": Spec(grad_extremes=False, why="torch's float32 atan2 backward overflows a² + b² at the largest "
-                                           "floats into nan; mytorch's gives the limit 0"),
-    "atan2_broadcast": Spec(grad_extremes=False, why="as atan2"),
+    "atan2": Spec(grad_extremes=False, lenient_backward=("on a bool tensor is not supported",),
+                  why="torch's float32 atan2 backward overflows a² + b² at the largest floats into nan; mytorch's "
+                      "gives the limit 0. With a bool first input torch's backward negates it and raises; the "
+                      "gradient of the float input is still defined"),
+    "atan2_broadcast": Spec(grad_extremes=False, lenient_backward=("on a bool tensor is not supported",),
+                            why="as atan2"),
     **{f"F.interpolate_area{v}": Spec(lenient_backward=("Expected grad_output to have non-zero size",),
                                       why="torch's adaptive_avg_pool backward refuses the empty channel axis that "
                                           "its forward accepted; mytorch's gradient is the empty tensor")
