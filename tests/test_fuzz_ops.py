@@ -17,6 +17,9 @@ values within a tolerance of the values' scale), the same ``requires_grad`` and,
 of the same random output gradient, the same gradient of every leaf. A mismatch prints the case as
 a ``Case(...)`` that ``check`` replays (see ``Case.__repr__``); Hypothesis shrinks it first.
 
+Besides the random search, ``test_op_matches_torch_at_extreme_fills`` runs every row with its float inputs
+filled from fixed cycles of extreme values (``EXTREME_FILLS``): a relu of nans or a padded max-pool of -infs.
+
 Per-op allowances (documented divergences, looser tolerances) live in ``SPECS`` below, keyed by op
 name. The inputs the fuzzer found bugs with are pinned as regular tests at the end of this file.
 """
