@@ -175,6 +175,58 @@ def _state_pass(lib: str):
     return one_pass
 
 
+def _w3_numpy():
+    """W3's training step written out in NumPy: the floor of any NumPy library's step with the same kernels.
+
+    The same computation as mytorch's step (after 3 steps the weights agree to about 1e-6): x·Wᵀ + b products,
+    ReLU, a log-softmax cross-entropy and its gradient, the bias gradients as column sums, and Adam's update in
+    twelve passes over each parameter, m/(√v + εc)·(γc/bc1) with c = √(1 − β2ᵗ), on preallocated state.
+    """
+    rng = np.random.default_rng(0)
+    x, y = _batch(100)
+    rows = np.arange(len(y))
+    params = [rng.uniform(-0.036, 0.036, (100, 784)).astype(np.float32), np.zeros(100, np.float32),
+              rng.uniform(-0.1, 0.1, (10, 100)).astype(np.float32), np.zeros(10, np.float32)]
+    moments = [(np.zeros_like(p), np.zeros_like(p), np.empty_like(p)) for p in params]
+    count = [0]
+
+    def step():
+        w1, b1, w2, b2 = params
+        h = x @ w1.T
+        h += b1
+        r = np.maximum(h, 0)
+        z = r @ w2.T
+        z += b2
+        shifted = z - z.max(1, keepdims=True)
+        e = np.exp(shifted)
+        s = e.sum(1, keepdims=True)
+        loss = (np.log(s)[:, 0] - shifted[rows, y]).mean()  # noqa: F841 -- computed, as a step computes it
+        g = e / s
+        g[rows, y] -= 1
+        g /= len(y)
+        gr = g @ w2
+        gr[h <= 0] = 0
+        grads = [gr.T @ x, gr.sum(0), g.T @ r, g.sum(0)]
+        count[0] += 1
+        c = np.sqrt(1 - 0.999 ** count[0])
+        size, eps_c = 1e-3 / (1 - 0.9 ** count[0]) * c, 1e-8 * c
+        for p, grad, (m, v, t) in zip(params, grads, moments):
+            np.subtract(grad, m, out=t)
+            t *= 0.1
+            m += t
+            np.multiply(grad, 0.001, out=t)
+            t *= grad
+            v *= 0.999
+            v += t
+            np.sqrt(v, out=t)
+            t += eps_c
+            np.divide(m, t, out=t)
+            t *= size
+            p -= t
+
+    return step
+
+
 CASES = {}
 for _name in WORKLOADS:
     CASES[f"{_name}: full step"] = {lib: (lambda lib=lib, n=_name: _step(lib, n)) for lib in ("mytorch", "torch")}
@@ -187,6 +239,8 @@ CASES["W1 dropout overhead: W1-do / W1"] = {"mytorch:dropout": lambda: _step("my
 CASES["W1 floor: the 8 matmuls"] = {"numpy": lambda: _products("numpy"), "torch": lambda: _products("torch")}
 CASES["W1 floor: one pass over Adam's state"] = {"numpy": lambda: _state_pass("numpy"),
                                                  "torch": lambda: _state_pass("torch")}
+CASES["W3 floor: the step written in NumPy"] = {"mytorch": lambda: _step("mytorch", "W3 784-100-10 b100 Adam"),
+                                                "numpy": _w3_numpy}
 
 
 # Issue 27's targets for the small model, mytorch/other per thread count: W3 against torch at 1 and 2 threads,
@@ -231,4 +285,11 @@ def summary(results: list) -> list[str]:
             r, limit = find(f"{w3}: full step", threads, other), W3_TARGETS.get((other, threads))
             if r and limit:
                 lines.append(f"  [{threads} thr] W3 mytorch/{other} (issue 27): {verdict(r.ratio, limit)}")
+        floor, w3_torch = find("W3 floor: the step written in NumPy", threads, "numpy"), find(f"{w3}: full step",
+                                                                                             threads, "torch")
+        if floor:
+            text = f"  [{threads} thr] W3 mytorch/its NumPy floor (the same kernels, no framework): {floor.ratio:.2f}x"
+            if w3_torch:  # medians of two cases taken apart: an indication
+                text += f"; the floor is {floor.seconds[1] / w3_torch.seconds[1]:.2f}x torch's step"
+            lines.append(text)
     return lines if len(lines) > 1 else []
