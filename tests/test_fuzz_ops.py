@@ -66,6 +66,7 @@ class Spec:
     may_raise: tuple = ()  # mytorch errors (substrings) allowed where torch computes a result
     # results are sums of products of the inputs (True), or only the gradients are ("gradients"): see _OrderDependent
     sum_of_products: bool | str = False
+    mean: bool = False  # a mean of sums of products: its partial sums are n times the mean's bound
     torch_unsafe: object = None  # inputs -> True where torch's own kernel misbehaves (not run: see why)
     why: str = ""
 
@@ -103,6 +104,7 @@ _BROADCAST_WHY = ("the gradient of a broadcast input is a sum over the broadcast
                   "additions (NumPy's pairwise order, torch's cascade); " + _SUM_WHY)
 BROADCAST_GRADIENTS = ["add", "add_broadcast", "sub", "mul", "mul_0d", "div", "div_broadcast"]
 SUMS = ["sum_all", "sum_dim", "sum_dims_keepdim", "sum_negative_dim"]
+MEANS = ["mean_all", "mean_dim", "mean_keepdim"]
 CONV_TRANSPOSE = ["F.conv_transpose2d", "F.conv_transpose2d_stride_output_padding",
                   "F.conv_transpose2d_groups_dilation", "F.conv_transpose2d_output_padding_dilation",
                   "F.conv_transpose2d_unbatched"]
@@ -199,6 +201,7 @@ SPECS: dict[str, Spec] = {
                     "F.adaptive_avg_pool1d")},
     **{name: Spec(sum_of_products=True, why=_SUM_WHY) for name in SUM_OF_PRODUCTS + SUMS},
     **{name: Spec(sum_of_products="gradients", why=_BROADCAST_WHY) for name in BROADCAST_GRADIENTS},
+    **{name: Spec(sum_of_products=True, mean=True, why=_SUM_WHY) for name in MEANS},
     **{name: Spec(sum_of_products=True, may_raise=("Output size is too small", "expected scalar type"),
                   why=_SUM_WHY + "; " + _CT_WHY) for name in CONV_TRANSPOSE},
     "view": Spec(lenient=("view size is not compatible",),
@@ -422,7 +425,8 @@ class _OrderDependent:
         arrays = [how(a).astype(np.float64) if a.dtype.kind == "f" else a for a in self.case.arrays]
         return _run(torch, Case(self.case.op, arrays, self.case.layouts, self.case.grad_seed), abs_grad=True)
 
-    def mask(self, pick, dtype) -> np.ndarray | None:
+    def mask(self, pick, dtype, bound_scale: float = 1.0) -> np.ndarray | None:
+        """``bound_scale``: what the derived op's value is multiplied by to bound the partial sums (a mean's n)."""
         if self.results is None:
             self.results = [self._derived(lambda a: np.abs(np.where(np.isfinite(a), a, 0))),
                             self._derived(lambda a: np.where(np.isfinite(a), 1.0, np.nan))]
@@ -432,7 +436,14 @@ class _OrderDependent:
         if bound is None or reach is None:
             return None
         with np.errstate(invalid="ignore"):
-            return ~(np.abs(_numpy(bound)) <= float(np.finfo(_np_dtype(dtype)).max)) | np.isnan(_numpy(reach))
+            return ~(np.abs(_numpy(bound)) * bound_scale <= float(np.finfo(_np_dtype(dtype)).max)) | \
+                np.isnan(_numpy(reach))
+
+
+def _reduced_count(case: Case, out) -> float:
+    """How many elements of the first input (as viewed) each element of ``out`` is a mean of."""
+    view = _view(torch, torch.from_numpy(np.array(case.arrays[0])), case.layouts[0])
+    return view.numel() / max(out.numel(), 1)
 
 
 def _kind(e: BaseException) -> str:
@@ -467,9 +478,9 @@ def mismatch(case: Case) -> str | None:
     reference = _Float64Reference(case)
     order = _OrderDependent(case) if s.sum_of_products else None
 
-    def unordered(what, a, b, pick, scale):
+    def unordered(what, a, b, pick, scale, bound_scale=1.0):
         """``_compare`` of a placement mismatch again without the order-dependent positions."""
-        free = order.mask(pick, b.dtype) if order is not None and b.dtype.is_floating_point else None
+        free = order.mask(pick, b.dtype, bound_scale) if order is not None and b.dtype.is_floating_point else None
         return free is not None and _compare(what, a, b, s.rtol, scale, free) is None
 
     for k, (a, b) in enumerate(zip(mt_outs, th_outs)):
@@ -478,7 +489,8 @@ def mismatch(case: Case) -> str | None:
         problem = _compare(f"forward output {k}", a, b, s.rtol, scale)
         if problem and not reference.agrees(a, lambda r, k=k: _tensors(r.out)[k], s.rtol, scale) and (
                 s.sum_of_products == "gradients" or not unordered(
-                    f"forward output {k}", a, b, lambda r, k=k: _tensors(r.out)[k], scale)):
+                    f"forward output {k}", a, b, lambda r, k=k: _tensors(r.out)[k], scale,
+                    _reduced_count(case, b) if s.mean else 1.0)):
             return problem
         if bool(a.requires_grad) != bool(b.requires_grad):
             return f"output {k}: requires_grad {a.requires_grad} vs torch {b.requires_grad}"
@@ -700,6 +712,7 @@ def _with_inf(shape, where, dtype=np.float64):
     return a
 
 
+_F32MAX = float(np.finfo(np.float32).max)
 _FMAX_CORNERS = np.zeros((3, 4), np.float32)
 _FMAX_CORNERS[0, 0] = _FMAX_CORNERS[1, 3] = _FMAX_CORNERS[2, 0] = np.finfo(np.float32).max
 
@@ -947,6 +960,9 @@ FOUND = {
     # a nan on either side of maximum/minimum is no win for the other: both inputs get g (mytorch gave 0 to the number)
     "maximum of 0 and nan": Case("maximum", [np.zeros((3, 4), np.float32), np.full(4, np.nan, np.float32)], ["c", "c"]),
     "minimum of nan and numbers": Case("minimum", [np.array([[np.nan], [1.0], [2.0]]), np.ones((3, 4))], ["c", "c"]),
+    # a mean's sum of 11 × −3.4e38 and +inf: NumPy's order overflows to −inf first (nan), torch's lanes do not (inf)
+    "mean_all past the float32 range": Case("mean_all", [np.array([[-_F32MAX] * 4, [-_F32MAX] * 4,
+                                                                  [np.inf] + [-_F32MAX] * 3], np.float32)], ["c"]),
     # the divisor's gradient −Σ g·a/b² over the largest float64s: its bound is negative, judged by its magnitude
     "div_broadcast divisor gradient at the float64 limit": Case(
         "div_broadcast", [np.full((3, 3, 4), np.finfo(np.float64).max), np.full(4, -2.0)], ["c", "c"]),
