@@ -349,7 +349,8 @@ print("ok")
 
 def test_pytorchs_baseline_kernels_are_matched_too():
     """With ATEN_CPU_CAPABILITY=default PyTorch runs its kernels built without AVX2/FMA: float32 randn
-    through the C library's logf/cosf/sinf (what its AVX-512 build runs as well) and a·b + c unfused.
+    through the C library's logf/cosf/sinf (its AVX2 and AVX-512 builds run the AVX2 Cephes kernel) and a·b + c
+    unfused.
     mytorch follows the same variable, so both are checked here on any machine."""
     import os
     import subprocess

@@ -189,7 +189,7 @@ def avx2_sincos_ps(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def libm_float_array(name: str, x: np.ndarray) -> np.ndarray:
     """The C library's float32 ``name`` of each element (one call each: slow, used where PyTorch's
-    kernel itself calls the scalar float function, e.g. float32 ``randn`` on an AVX-512 build)."""
+    kernel itself calls the scalar float function, e.g. float32 ``randn`` on its baseline build)."""
     fn = _libm_float(name)
     flat = np.asarray(x, _F32).ravel().tolist()
     return np.array([fn(v) for v in flat], _F32).reshape(np.shape(x))
