@@ -87,6 +87,13 @@ def _mismatch(a_shape: tuple, b_shape: tuple) -> str:
     return f"matmul: batch dimensions of shapes {a_shape} and {b_shape} cannot be broadcast together"
 
 
+def _unkept(kept, axes, keepdims: bool):
+    """A norm computed with its reduced axes kept (size 1), as the caller asked for it."""
+    if keepdims:
+        return kept
+    return kept.reshape(()) if axes is None else kept.squeeze(axis=axes)
+
+
 class Norm2(Function):
     """out = ‖x‖₂ = √(Σ x²) over ``axes``;  dx = g·x/out, and 0 where out = 0 (PyTorch's subgradient)."""
 
@@ -97,9 +104,7 @@ class Norm2(Function):
         kept = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
         ctx.save_for_backward(x, kept)
         ctx.args = axes, keepdims
-        if keepdims:
-            return kept
-        return kept.reshape(()) if axes is None else kept.squeeze(axis=axes)
+        return _unkept(kept, axes, keepdims)
 
     @staticmethod
     def backward(ctx, grad):
@@ -142,9 +147,7 @@ class NormInf(Function):
             ctx.coeff = xp.where(mask, sign, 0).astype(x.dtype, copy=False)
             ctx.count = mask.sum(axis=axes, keepdims=True).astype(x.dtype)
         ctx.args = axes, keepdims
-        if keepdims:
-            return kept
-        return kept.reshape(()) if axes is None else kept.squeeze(axis=axes)
+        return _unkept(kept, axes, keepdims)
 
     @staticmethod
     def backward(ctx, grad):
@@ -177,9 +180,7 @@ class NormP(Function):
             kept = _power(_power(xp.abs(x), p).sum(axis=axes, keepdims=True), 1.0 / p)
         ctx.save_for_backward(x, kept)
         ctx.args = axes, keepdims, p
-        if keepdims:
-            return kept
-        return kept.reshape(()) if axes is None else kept.squeeze(axis=axes)
+        return _unkept(kept, axes, keepdims)
 
     @staticmethod
     def backward(ctx, grad):
