@@ -56,6 +56,7 @@ class Mean(Function):
             n *= shape[a]
         return expand(unreduce(grad, axes, keepdims, len(shape)) / max(n, 1), shape)
 
+
 class Var(Function):
     """out = Σ (x − x̄)² / (n − c) over ``axes`` (x̄ the mean, c the correction, a divisor below 0 taken as 0);
     dx = (2/(n − c))·g·(x − x̄), PyTorch's var_backward: the mean's own term, 0 in exact arithmetic, is left out (a
