@@ -961,6 +961,9 @@ FOUND = {
     # a padded max-pool window of -infs is won by its first tap inside the image (torch's loop starts there), not
     # by a padding tap, whose gradient was lost
     "max_pool2d of -infs with padding": Case("F.max_pool2d_stride_padding", [np.full((1, 2, 5, 5), -np.inf)], ["c"]),
+    # cat skips 1-D tensors without elements (torch's legacy rule): cat([(0,), (0, 4)], 1) is (0, 4)
+    "cat of a (0,) and a (0, 4)": Case("cat", [np.zeros(0, np.float32), np.zeros((0, 4), np.float32)], ["c", "c"]),
+    "cat of a (0,) and a (3, 4)": Case("cat", [np.zeros(0), np.ones((3, 4))], ["c", "c"]),
     # a nan on either side of maximum/minimum is no win for the other: both inputs get g (mytorch gave 0 to the number)
     "maximum of 0 and nan": Case("maximum", [np.zeros((3, 4), np.float32), np.full(4, np.nan, np.float32)], ["c", "c"]),
     "minimum of nan and numbers": Case("minimum", [np.array([[np.nan], [1.0], [2.0]]), np.ones((3, 4))], ["c", "c"]),

@@ -403,21 +403,29 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
-    ndim = tensors[0].ndim
-    if ndim == 0:
-        raise RuntimeError("cat(): zero-dimensional tensor cannot be concatenated")
-    d = normalize_dim(dim, ndim)
-    ref = tensors[0].shape
-    for i, t in enumerate(tensors):
-        if t.ndim != ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, ref)) if k != d):
-            raise RuntimeError(
-                f"cat(): sizes of tensors must match except in dimension {d}; tensor 0 has shape {tuple(ref)} "
-                f"and tensor {i} has shape {tuple(t.shape)}"
-            )
     out = tensors[0].dtype
     for t in tensors[1:]:
         out = _dtype.result_type(out, t.dtype)
-    return Cat.apply(*[t.to(out) for t in tensors], dim=d)
+    # PyTorch's legacy rule: a 1-D tensor without elements is skipped beside the others (the dimension and the
+    # sizes come from the first one that is not); if all are such, the result is one of them
+    skipped = tuple(i for i, t in enumerate(tensors) if t.ndim == 1 and t._data.size == 0)
+    if len(skipped) == len(tensors):
+        return Cat.apply(*[t.to(out) for t in tensors], dim=0)
+    first = next(i for i in range(len(tensors)) if i not in skipped)
+    ndim = tensors[first].ndim
+    if ndim == 0:
+        raise RuntimeError("cat(): zero-dimensional tensor cannot be concatenated")
+    d = normalize_dim(dim, ndim)
+    ref = tensors[first].shape
+    for i, t in enumerate(tensors):
+        if i in skipped:
+            continue
+        if t.ndim != ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, ref)) if k != d):
+            raise RuntimeError(
+                f"cat(): sizes of tensors must match except in dimension {d}; tensor {first} has shape "
+                f"{tuple(ref)} and tensor {i} has shape {tuple(t.shape)}"
+            )
+    return Cat.apply(*[t.to(out) for t in tensors], dim=d, skipped=skipped)
 
 
 concat = concatenate = cat

@@ -180,25 +180,40 @@ class Gather(Function):
         return IndexScatter.apply(grad, key=tuple(where), basic=False, shape=shape)
 
 class Cat(Function):
-    """out = the inputs joined along ``dim``;  each input's gradient is its slice of g."""
+    """out = the inputs joined along ``dim``;  each input's gradient is its slice of g.
+
+    ``skipped``: the positions of inputs left out of the join, PyTorch's legacy rule for 1-D tensors without
+    elements (shape (0,)) beside others; their gradient is empty too.
+    """
 
     @staticmethod
-    def forward(ctx, *arrays, dim):
-        ctx.dim = dim
-        ctx.bounds = xp.cumsum([a.shape[dim] for a in arrays])[:-1]
-        return xp.concatenate(arrays, axis=dim)
+    def forward(ctx, *arrays, dim, skipped=()):
+        ctx.dim, ctx.skipped = dim, skipped
+        joined = [a for i, a in enumerate(arrays) if i not in skipped]
+        ctx.bounds = xp.cumsum([a.shape[dim] for a in joined])[:-1]
+        return xp.concatenate(joined, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
-        return tuple(xp.split(grad, ctx.bounds, axis=ctx.dim))
-
+        return _with_skipped(list(xp.split(grad, ctx.bounds, axis=ctx.dim)), ctx.skipped,
+                             lambda: xp.zeros((0,), grad.dtype))
 
     @staticmethod
     def backward_graph(ctx, grad):
+        from ._graph import const
+
         dim, ndim = ctx.dim, grad.ndim
         edges = [0, *(int(b) for b in ctx.bounds), grad.shape[dim]]
         lead = (slice(None),) * (dim % ndim)
-        return tuple(GetItem.apply(grad, key=lead + (slice(lo, hi),), basic=True) for lo, hi in zip(edges, edges[1:]))
+        parts = [GetItem.apply(grad, key=lead + (slice(lo, hi),), basic=True) for lo, hi in zip(edges, edges[1:])]
+        return _with_skipped(parts, ctx.skipped, lambda: const(xp.zeros((0,), grad._data.dtype)))
+
+
+def _with_skipped(parts: list, skipped: tuple, empty) -> tuple:
+    """The joined inputs' gradients with an empty one put back at every skipped position."""
+    for i in sorted(skipped):
+        parts.insert(i, empty())
+    return tuple(parts)
 
 class IndexScatter(Function):
     """out = zeros(shape) with g added at ``key`` (the backward of indexing, as a differentiable op);
