@@ -18,7 +18,9 @@ of the same random output gradient, the same gradient of every leaf. A mismatch 
 a ``Case(...)`` that ``check`` replays (see ``Case.__repr__``); Hypothesis shrinks it first.
 
 Besides the random search, ``test_op_matches_torch_at_extreme_fills`` runs every row with its float inputs
-filled from fixed cycles of extreme values (``EXTREME_FILLS``): a relu of nans or a padded max-pool of -infs.
+filled from fixed cycles of extreme values (``EXTREME_FILLS``): a relu of nans or a padded max-pool of -infs;
+and ``test_op_matches_torch_in_every_dtype_and_empty`` in each dtype (every pairing in the long profile) with the
+leading dimensions made 0.
 
 Per-op allowances (documented divergences, looser tolerances) live in ``SPECS`` below, keyed by op
 name. The inputs the fuzzer found bugs with are pinned as regular tests at the end of this file.
@@ -26,6 +28,7 @@ name. The inputs the fuzzer found bugs with are pinned as regular tests at the e
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import warnings
@@ -40,7 +43,7 @@ from hypothesis.extra import numpy as hnp
 
 import mytorch
 from conftest import same_dtype
-from fuzz_profiles import fuzz_settings
+from fuzz_profiles import LONG, fuzz_settings
 from op_db import OPS, OPS_BY_NAME
 
 MAX_ELEMENTS = 240  # per input: keeps an example at a few milliseconds
@@ -704,6 +707,29 @@ def test_op_matches_torch_at_extreme_fills(op):
         check(case)
 
 
+def dtype_cases(op, long: bool):
+    """The op's table inputs in every dtype pairing of float32, float64, int64 and bool (the long profile) or each
+    dtype for all (CI), with the leading dimension of every input made 0 and, in the long profile, as they are."""
+    base = _base_arrays(op)
+    floats = [k for k, a in enumerate(base) if a.dtype.kind == "f"]
+    dtypes = [np.float32, np.float64, np.int64, np.bool_]
+    pairings = itertools.product(dtypes, repeat=min(len(floats), 2)) if long else ([d] for d in dtypes)
+    for pairing in pairings:
+        for empty in (True, False) if long else (True,):
+            arrays = list(base)
+            for j, k in enumerate(floats):
+                a, dtype = base[k], pairing[min(j, len(pairing) - 1)]
+                a = a[:0] if empty and a.ndim else a
+                arrays[k] = a > 0 if dtype == np.bool_ else (a * 3).astype(dtype)
+            yield Case(op.name, arrays, ["c"] * len(arrays))
+
+
+@pytest.mark.parametrize("op", [_fuzzed(op) for op in OPS])
+def test_op_matches_torch_in_every_dtype_and_empty(op):
+    for case in dtype_cases(op, LONG):
+        check(case)
+
+
 # ---------------------------------------------------------------------------- what the fuzzer found
 def _i64(*values, shape=None):
     a = np.array(values, dtype=np.int64)
@@ -964,6 +990,8 @@ FOUND = {
     # cat skips 1-D tensors without elements (torch's legacy rule): cat([(0,), (0, 4)], 1) is (0, 4)
     "cat of a (0,) and a (0, 4)": Case("cat", [np.zeros(0, np.float32), np.zeros((0, 4), np.float32)], ["c", "c"]),
     "cat of a (0,) and a (3, 4)": Case("cat", [np.zeros(0), np.ones((3, 4))], ["c", "c"]),
+    # adaptive max pooling of a batch without images: the empty result (a reshape inferred -1 from nothing)
+    "adaptive_max_pool2d of an empty batch": Case("F.adaptive_max_pool2d_indices", [np.zeros((0, 3, 5, 4))], ["c"]),
     # a nan on either side of maximum/minimum is no win for the other: both inputs get g (mytorch gave 0 to the number)
     "maximum of 0 and nan": Case("maximum", [np.zeros((3, 4), np.float32), np.full(4, np.nan, np.float32)], ["c", "c"]),
     "minimum of nan and numbers": Case("minimum", [np.array([[np.nan], [1.0], [2.0]]), np.ones((3, 4))], ["c", "c"]),

@@ -156,8 +156,9 @@ def scatter_grad(grad, indices: ndarray, shape: tuple):
     from .._tensor import Tensor
 
     n, c = shape[:2]
-    flat = grad.reshape(n, c, -1)
-    index = Tensor._make(indices.reshape(n, c, -1), False, None)
+    m = indices.shape[-2] * indices.shape[-1]  # not -1: an empty batch has no elements to infer it from
+    flat = grad.reshape(n, c, m)
+    index = Tensor._make(indices.reshape(n, c, m), False, None)
     return zeros((n, c, shape[2] * shape[3]), dtype=grad.dtype).scatter_add(2, index, flat).reshape(shape)
 
 
@@ -270,7 +271,8 @@ def adaptive_max_indices(x: ndarray, out_hw: tuple) -> ndarray:
         store.append(xp.minimum(start[:, None] + xp.arange(k)[None, :], (end - 1)[:, None]))
     r, q = rows[0], cols[0]  # (OH, kh), (OW, kw)
     flat = r[:, None, :, None] * w + q[None, :, None, :]  # (OH, OW, kh, kw)
-    values = x.reshape(n, c, h * w)[:, :, flat.reshape(-1)].reshape(n, c, out_hw[0], out_hw[1], -1)
+    taps = flat.shape[2] * flat.shape[3]  # not -1: a batch without images has no elements to infer it from
+    values = x.reshape(n, c, h * w)[:, :, flat.reshape(-1)].reshape(n, c, out_hw[0], out_hw[1], taps)
     pick = values.argmax(-1)
     nan = values != values
     if nan.any():  # as PyTorch's loop: a NaN replaces the running maximum, so the last NaN wins

@@ -225,7 +225,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     x = input if input.ndim == 4 else input.unsqueeze(0)
     n, c, h, w = x.shape
     flat = adaptive_max_indices(x._data, (oh, ow))  # (N, C, OH, OW)
-    index = Tensor._make(flat.reshape(n, c, -1), False, None)
+    index = Tensor._make(flat.reshape(n, c, oh * ow), False, None)
     out = x.reshape(n, c, h * w).gather(2, index).reshape(n, c, oh, ow)
     indices = Tensor._make(flat, False, None)
     if input.ndim == 3:
