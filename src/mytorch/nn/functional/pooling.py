@@ -131,14 +131,17 @@ def _adaptive_size(output_size, x: Tensor, dims: int) -> tuple:
     return sizes
 
 
-def _adaptive_input(input: Tensor, dims: int, name: str, sizes: tuple = ()) -> None:  # noqa: A002
-    """PyTorch's checks of an adaptive pooling's input; a 2-D average to (1, 1) is its mean() of the last two axes."""
+def _adaptive_input(input: Tensor, dims: int, name: str, sizes: tuple = (), maximum: bool = False) -> None:  # noqa: A002
+    """PyTorch's checks of an adaptive pooling's input; a 2-D average to (1, 1) is its mean() of the last two axes.
+
+    The batch and the channels may be empty, except that the maximum's check starts at axis 1 (a batched input's
+    channels, an unbatched one's first spatial axis)."""
     if dims == 2 and input.ndim >= 2 and sizes and all(s == 1 for s in sizes):
         return
     if input.ndim not in (dims + 1, dims + 2):
         raise RuntimeError(f"{name}(): Expected {dims + 1}D or {dims + 2}D tensor, but got input of size "
                            f"{_shape(input)}")
-    for axis in range(input.ndim - dims, input.ndim):  # the batch and the channels may be empty
+    for axis in range(1 if maximum else input.ndim - dims, input.ndim):
         if input.shape[axis] == 0:
             raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, but input "
                                f"has sizes {_shape(input)} with dimension {axis} being empty")
@@ -220,7 +223,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:  # noqa: A002
 
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):  # noqa: A002
     """The maximum of each adaptive window (as ``adaptive_avg_pool2d``'s); ``return_indices`` gives h·W + w."""
-    _adaptive_input(input, 2, "adaptive_max_pool2d")
+    _adaptive_input(input, 2, "adaptive_max_pool2d", maximum=True)
     oh, ow = _adaptive_size(output_size, input, 2)
     x = input if input.ndim == 4 else input.unsqueeze(0)
     n, c, h, w = x.shape
@@ -235,7 +238,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
 
 def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):  # noqa: A002
     """``adaptive_max_pool2d`` along the last axis of (N, C, L) or (C, L) input."""
-    _adaptive_input(input, 1, "adaptive_max_pool1d")
+    _adaptive_input(input, 1, "adaptive_max_pool1d", maximum=True)
     (n,) = _adaptive_size(output_size, input, 1)
     out = adaptive_max_pool2d(input.unsqueeze(-2), (1, n), return_indices)
     if return_indices:
