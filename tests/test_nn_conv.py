@@ -257,7 +257,7 @@ def test_every_column_layout_matches_torch(op, layout, rng, monkeypatch):
     from test_ops import test_gradcheck, test_matches_torch
 
     monkeypatch.setattr(conv._Plan, "FLAT_WASTE", 0.0 if layout == "windows" else 1e9)
-    monkeypatch.setattr(conv, "get_num_threads", lambda: 1 if layout == "flat-blocked" else 2)
+    monkeypatch.setattr(conv, "BLOCKED", layout == "flat-blocked")
     monkeypatch.setattr(conv, "_BLOCK_BYTES", 256)  # several blocks even for the tables' small shapes
     test_matches_torch(op, np.float64, rng)
     test_gradcheck(op, rng)
@@ -270,7 +270,7 @@ def test_a_nan_input_in_the_flat_layouts_dropped_columns_stays_out_of_the_weight
     from mytorch.ops import conv
 
     monkeypatch.setattr(conv._Plan, "FLAT_WASTE", 1e9)
-    monkeypatch.setattr(conv, "get_num_threads", lambda: 1 if layout == "flat-blocked" else 2)
+    monkeypatch.setattr(conv, "BLOCKED", layout == "flat-blocked")
     x = np.array([[[1.0, 2.0, -1.0, 0.5, np.nan], [0.5, -2.0, 3.0, 1.0, np.inf]]] * 2)
     w = np.arange(12.0).reshape(2, 2, 3) / 7
     ours = [mytorch.tensor(a, requires_grad=True) for a in (x, w)]
