@@ -992,6 +992,8 @@ FOUND = {
     "cat of a (0,) and a (3, 4)": Case("cat", [np.zeros(0), np.ones((3, 4))], ["c", "c"]),
     # adaptive max pooling of a batch without images: the empty result (a reshape inferred -1 from nothing)
     "adaptive_max_pool2d of an empty batch": Case("F.adaptive_max_pool2d_indices", [np.zeros((0, 3, 5, 4))], ["c"]),
+    # atan2 promotes as torch before the integral-to-float rule: bool (2, 3, 4) with a 0-d float64 is float64
+    "atan2 of bool and a 0-d float64": Case("atan2_broadcast", [np.zeros((2, 3, 4), bool), np.array(-1.0)], ["c", "c"]),
     # a nan on either side of maximum/minimum is no win for the other: both inputs get g (mytorch gave 0 to the number)
     "maximum of 0 and nan": Case("maximum", [np.zeros((3, 4), np.float32), np.full(4, np.nan, np.float32)], ["c", "c"]),
     "minimum of nan and numbers": Case("minimum", [np.array([[np.nan], [1.0], [2.0]]), np.ones((3, 4))], ["c", "c"]),

@@ -153,12 +153,17 @@ arcsin, arccos, arctan = asin, acos, atan
 
 
 def atan2(input, other, *, out=None) -> Tensor:  # noqa: A002
-    """The angle of the point (other, input) in (−π, π]; integer inputs become the default float dtype."""
+    """The angle of the point (other, input) in (−π, π]; the operands promote as PyTorch's (a 0-d float64 beside
+    a bool tensor counts: float64), and an integral result dtype becomes the default float dtype."""
     a = _t(input)
-    if a.dtype.kind != "f":
+    if isinstance(other, Tensor):
+        common = _dtype.operands_result_type(a._data.dtype, a._data.ndim, other._data.dtype, other._data.ndim)
+        if common.kind != "f":
+            common = _dtype.get_default_dtype()
+        a = a if a.dtype.kind == "f" else a.to(common)
+        other = other if other.dtype.kind == "f" else other.to(common)
+    elif a.dtype.kind != "f":
         a = a.to(_dtype.get_default_dtype())
-    if isinstance(other, Tensor) and other.dtype.kind != "f":
-        other = other.to(a.dtype)
     return _into(_binary(Atan2, a, other), out)
 
 
