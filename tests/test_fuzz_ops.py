@@ -752,6 +752,9 @@ FOUND = {
     # a tensor exponent (0-d too) is pow itself, as torch's tensor-tensor kernel: (−0)^−0.5 = +inf, not rsqrt's −inf
     "pow of -0 and a 0-d tensor 0.5": Case("pow_tensor", [np.full((3, 4), -0.0, np.float32), np.array(0.5, np.float32)],
                                            ["c", "c"]),
+    # ... and (−inf)^tensor(0.5) is +inf: NumPy's loop takes sqrt (nan) for an exponent repeated along its inner axis
+    "pow of -inf and a 0-d tensor 0.5": Case("pow_tensor", [np.full((3, 4), -np.inf, np.float32),
+                                                           np.array(0.5, np.float32)], ["c", "c"]),
     # a 0-d tensor's dtype counts only when it is of a higher category: float32 (3, 4) + float64 0-d is float32
     "add of a 0-d float64 and float32": Case("add", [np.array(0.5), np.ones((3, 4), np.float32)], ["c", "c"]),
     "mul of float32 and a 0-d float64": Case("mul", [np.ones((2, 3), np.float32), np.array(1.1)], ["c", "c"]),

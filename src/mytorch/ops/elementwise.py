@@ -137,7 +137,12 @@ def _power(a, e, tensor_exponent: bool = False):
     that is a tensor (a 0-d one included) goes through pow itself, as torch's tensor-tensor kernel: (−0)^−0.5 =
     +inf and (−0)^0.5 = +0."""
     if tensor_exponent:
-        return xp.power(a, e)
+        # NumPy's power loop takes sqrt for an exponent that repeats along its inner axis (stride 0: a 0-d or
+        # broadcast exponent of 0.5), which gives nan for −inf and −0 for −0: the exponent is laid out in full
+        shape = xp.broadcast_shapes(xp.shape(a), xp.shape(e))
+        full = xp.broadcast_to(e, shape).reshape(-1).copy()  # at least 1-d: a 0-d exponent is a scalar too
+        base = xp.broadcast_to(a, shape).reshape(-1) if isinstance(a, ndarray) else a  # a number stays weak
+        return xp.power(base, full).reshape(shape)
     if getattr(a, "dtype", None) is not None and a.dtype.kind == "f" and xp.ndim(e) == 0 and e == -0.5:
         with xp.errstate(divide="ignore", invalid="ignore"):
             return xp.reciprocal(xp.sqrt(a))
