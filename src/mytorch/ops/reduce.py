@@ -73,10 +73,7 @@ class Var(Function):
         ctx.save_for_backward(x)
         with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
             mean = x.mean(axis=axes, keepdims=True)
-            # over some dims torch keeps a running (Welford) mean, exactly the value of a constant slice (whose
-            # variance is then exactly 0: std's gradient there is 0); x₀ + mean(x − x₀), x₀ the slice's first
-            # element, is exact there too. Over all elements, and in its backward, torch takes the plain mean.
-            diff = x - (mean if axes is None or x.ndim == 0 or not x.size else _shifted_mean(x, axes))
+            diff = x - mean
             ctx.mean, ctx.args = mean, (axes, keepdims, n - correction)
             return (diff * diff).sum(axis=axes, keepdims=keepdims) / max(n - correction, 0)
 
@@ -99,12 +96,6 @@ class Var(Function):
         scale = 2.0 / dof if dof else float("inf")
         mean = Mean.apply(x, axes=axes, keepdims=True)  # differentiable: the double backward has its 1/n term
         return (unreduce(grad, axes, keepdims, x._data.ndim) * scale) * (x - mean)
-
-
-def _shifted_mean(x, axes: tuple):
-    """x₀ + mean(x − x₀) over ``axes`` (keepdims), x₀ the first element of each slice."""
-    first = x[tuple(slice(0, 1) if a in axes else slice(None) for a in range(x.ndim))]
-    return first + (x - first).mean(axis=axes, keepdims=True)
 
 
 class Amax(Function):
