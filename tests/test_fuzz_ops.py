@@ -165,21 +165,32 @@ _GN_WHY = ("torch's group_norm statistics of values whose squares overflow (|x| 
 _BN_WHY = ("torch's batch_norm backward reads a contiguous output gradient as channels-last for some channels-last "
            "views with size-1 dims (a wrong gradient of every input, found by probing torch): such inputs are not run")
 
-def _sum_overflows_float64(x, *_) -> bool:
-    """True for a float64 input whose finite values' magnitudes sum past the largest float64, or so large that the
-    square of the mean's rounding (|x|·2⁻⁵²) can overflow: there the variance is 0, inf or nan by the last bit of
-    the mean (1e200 everywhere: mytorch's mean is off by one ulp, its squares overflow; torch's is exact)."""
+def _sum_overflows(x, *_) -> bool:
+    """True where a variance's result or gradient depends on how a mean that overflows was accumulated:
+
+    * float64: the finite values' magnitudes sum past the largest float64, or are so large that the square of the
+      mean's rounding (|x|·2⁻⁵²) can overflow: there the variance is 0, inf or nan by the last bit of the mean (1e200
+      everywhere: mytorch's mean is off by one ulp, its squares overflow; torch's is exact);
+    * float32: the magnitudes sum past the largest float32. torch's forward accumulates in float64, but its backward
+      takes the slice's mean in float32, where the sum overflows: its gradient is ±inf or nan (nan everywhere for
+      three 3.4e38s), where mytorch's, computed in float64 as its forward, is the true gradient rounded."""
+    if not x.is_floating_point():
+        return False
     finite = x[torch.isfinite(x)]
-    if x.dtype != torch.float64 or not finite.numel():
+    if not finite.numel():
+        return False
+    if x.dtype == torch.float32:
+        return float(finite.double().abs().sum()) > torch.finfo(torch.float32).max
+    if x.dtype != torch.float64:
         return False
     big = float(finite.abs().max())
     limit = math.sqrt(torch.finfo(x.dtype).max / x.numel())
     return not torch.isfinite(finite.abs().sum()) or big * 2.0**-52 > limit
 
 
-_VAR_WHY = ("near the largest float64, whether a slice's variance ends as 0, inf or nan depends on how its mean is "
-            "accumulated (torch's kernel against mytorch's plain Σx/n): float64 inputs whose sum overflows are not run "
-            "(float32 ones are computed in float64, where they cannot overflow)")
+_VAR_WHY = ("near the largest float, whether a slice's variance or its gradient ends as 0, ±inf or nan depends on "
+            "how its mean is accumulated (torch's kernels against mytorch's plain Σx/n, torch's float32 mean in "
+            "float32 in the backward against mytorch's float64): inputs whose sum overflows are not run")
 
 def _near_the_largest_float(x, *_) -> bool:
     """True for an input with a finite value within a factor 4 of its dtype's largest."""
@@ -210,9 +221,9 @@ _STD_WHY = ("std's gradient (x − x̄)/((n − 1)·std) at a constant row is 0/
 
 SPECS: dict[str, Spec] = {
     **{name: Spec(torch_unsafe=_near_the_largest_float, why=_WEIGHTED_WHY) for name in WEIGHTED_INTERPOLATION},
-    **{name: Spec(torch_unsafe=_sum_overflows_float64, why=_VAR_WHY)
+    **{name: Spec(torch_unsafe=_sum_overflows, why=_VAR_WHY)
        for name in ("var_all", "var_dim_biased", "var_unbiased_keepdim")},
-    "std_dim": Spec(torch_unsafe=lambda x: _sum_overflows_float64(x) or _constant_row(x),
+    "std_dim": Spec(torch_unsafe=lambda x: _sum_overflows(x) or _constant_row(x),
                     why=_VAR_WHY + "; " + _STD_WHY),
     "F.batch_norm_4d": Spec(torch_unsafe=_bn_misreads_gradient, why=_BN_WHY),
     "F.group_norm": Spec(torch_unsafe=_gn_squares_overflow, why=_GN_WHY),
@@ -775,6 +786,12 @@ FOUND = {
     # ... and (−inf)^tensor(0.5) is +inf: NumPy's loop takes sqrt (nan) for an exponent repeated along its inner axis
     "pow of -inf and a 0-d tensor 0.5": Case("pow_tensor", [np.full((3, 4), -np.inf, np.float32),
                                                            np.array(0.5, np.float32)], ["c", "c"]),
+    # a norm whose every output reduces one element is |x| for any order, as torch's: √(x²) of a float32 1e-45
+    # underflows to 0 (gradient 0, torch's g), and of 3e38 overflows to inf; the ±inf norm of a 0-d tensor raised
+    "2-norm of a 0-d subnormal": Case("norm_all", [np.array(1.4e-45, np.float32)], ["c"]),
+    "2-norm over a size-1 dim of 3e38": Case("norm_dim_keepdim", [np.array([[3e38], [-1e-45]], np.float32)], ["c"]),
+    "3-norm of one 3e38": Case("norm_p3", [np.array([3e38], np.float32)], ["c"]),
+    "inf-norm of a 0-d tensor": Case("norm_inf_all", [np.array(-2.0, np.float32)], ["c"]),
     # a 0-d tensor's dtype counts only when it is of a higher category: float32 (3, 4) + float64 0-d is float32
     "add of a 0-d float64 and float32": Case("add", [np.array(0.5), np.ones((3, 4), np.float32)], ["c", "c"]),
     "mul of float32 and a 0-d float64": Case("mul", [np.ones((2, 3), np.float32), np.array(1.1)], ["c", "c"]),

@@ -3,8 +3,10 @@
     vector_norm(x, ord)   ‖x‖_p = (Σ |x|ᵖ)^(1/p);  ord = inf: max |x|, −inf: min |x|, 0: count of x ≠ 0
     matrix_norm(A, ord)   'fro': √(Σ a²);  1 / −1: max / min column sum of |a|;  inf / −inf: max / min row sum
 
-The 2-norm is one fused op (``ops.linalg.Norm2``, gradient 0 at x = 0 as PyTorch); the others are
-composed from ``abs``, ``pow``, ``sum``, ``amax``/``amin``, so they are differentiable to any order.
+The 2-norm, the ±inf norms and the other p-norms are Functions of their own (``ops.linalg``: Norm2, NormInf,
+NormP), with PyTorch's gradients (0 at an all-zero slice, shared by ties and nans); orders 0 and 1 are composed
+from ``abs`` and ``sum``. Each has a graph backward, so they are differentiable to any order. A norm whose every
+output reduces a single element is |x|, as PyTorch's (no xᵖ to underflow or overflow).
 """
 
 from __future__ import annotations

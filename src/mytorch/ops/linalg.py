@@ -87,6 +87,13 @@ def _mismatch(a_shape: tuple, b_shape: tuple) -> str:
     return f"matmul: batch dimensions of shapes {a_shape} and {b_shape} cannot be broadcast together"
 
 
+def _one_each(x, kept):
+    """The norm where each output reduces exactly one element (every reduced dim has size 1): |x| for any
+    order p ≠ 0, as PyTorch's, which never forms xᵖ there (so a float32 1e-45 or 3e38 is its own norm, where
+    (x²)^½ underflows to 0 or overflows to inf)."""
+    return xp.abs(x).reshape(kept.shape) if x.size == kept.size else kept
+
+
 def _unkept(kept, axes, keepdims: bool):
     """A norm computed with its reduced axes kept (size 1), as the caller asked for it."""
     if keepdims:
@@ -95,13 +102,13 @@ def _unkept(kept, axes, keepdims: bool):
 
 
 class Norm2(Function):
-    """out = ‖x‖₂ = √(Σ x²) over ``axes``;  dx = g·x/out, and 0 where out = 0 (PyTorch's subgradient)."""
+    """out = ‖x‖₂ = √(Σ x²) over ``axes``;  dx = g·(x/out), and 0 where out = 0 (PyTorch's subgradient)."""
 
     backward_name = "LinalgVectorNormBackward0"
 
     @staticmethod
     def forward(ctx, x, axes=None, keepdims=False):
-        kept = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
+        kept = _one_each(x, xp.sqrt((x * x).sum(axis=axes, keepdims=True)))
         ctx.save_for_backward(x, kept)
         ctx.args = axes, keepdims
         return _unkept(kept, axes, keepdims)
@@ -112,8 +119,8 @@ class Norm2(Function):
         axes, keepdims = ctx.args
         g = expand_reduced(grad, axes, keepdims, x.ndim)
         with xp.errstate(divide="ignore", invalid="ignore"):
-            scale = xp.where(kept == 0, 0, g / kept)
-        return (x * scale).astype(x.dtype, copy=False)
+            unit = xp.where(kept == 0, 0, x / kept)  # PyTorch's order: x/out first (1e-45/1e-45 is 1, 1/1e-45 inf)
+        return (g * unit).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward_graph(ctx, grad):
@@ -122,7 +129,7 @@ class Norm2(Function):
         norm = Norm2.apply(x, axes=axes, keepdims=True)  # recomputed from x, so that it is differentiated too
         zero = norm._data == 0
         safe = norm + const(zero.astype(norm._data.dtype))  # 1 where the norm is 0: no 0/0 anywhere
-        return x * select(~zero, unreduce(grad, axes, keepdims, x.ndim) / safe)
+        return unreduce(grad, axes, keepdims, x.ndim) * select(~zero, x / safe)
 
 
 class NormInf(Function):
@@ -142,8 +149,7 @@ class NormInf(Function):
         if ctx.needs_input_grad[0]:
             nan = a != a
             mask = (a == kept) | nan
-            sign = xp.sign(x)
-            sign[nan] = 0
+            sign = xp.where(nan, 0, xp.sign(x))  # (an array even for a 0-d x)
             ctx.coeff = xp.where(mask, sign, 0).astype(x.dtype, copy=False)
             ctx.count = mask.sum(axis=axes, keepdims=True).astype(x.dtype)
         ctx.args = axes, keepdims
@@ -177,7 +183,7 @@ class NormP(Function):
         from .elementwise import _power
 
         with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            kept = _power(_power(xp.abs(x), p).sum(axis=axes, keepdims=True), 1.0 / p)
+            kept = _one_each(x, _power(_power(xp.abs(x), p).sum(axis=axes, keepdims=True), 1.0 / p))
         ctx.save_for_backward(x, kept)
         ctx.args = axes, keepdims, p
         return _unkept(kept, axes, keepdims)
