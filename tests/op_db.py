@@ -112,6 +112,10 @@ OPS: list[OpInfo] = [
     OpInfo("atan2_broadcast", lambda m, a, b: a.atan2(b), ((2, 3, 4), (4,)), domain="nonzero"),
     OpInfo("where", lambda m, a, b: m.where(a > 0, a, b), ((3, 4), (3, 4))),
     OpInfo("where_scalar", lambda m, a: m.where(a > 0, a, 0.0)),
+    OpInfo("masked_fill", lambda m, a: a.masked_fill(m.tensor(MASK), -1.5)),
+    OpInfo("masked_fill_broadcast_mask", lambda m, a: a.masked_fill(m.tensor(MASK[:1]), 2.0)),
+    OpInfo("masked_fill_tensor_value", lambda m, a, v: m.masked_fill(a, m.tensor(MASK), v), ((3, 4), ())),
+    OpInfo("masked_fill_inplace", lambda m, a, v: (a * 1).masked_fill_(m.tensor(MASK), v), ((3, 4), ())),
     # ---- reductions
     OpInfo("sum_all", lambda m, a: a.sum()),
     OpInfo("sum_dim", lambda m, a: a.sum(1), ((2, 3, 4),)),

@@ -792,6 +792,10 @@ FOUND = {
     "2-norm over a size-1 dim of 3e38": Case("norm_dim_keepdim", [np.array([[3e38], [-1e-45]], np.float32)], ["c"]),
     "3-norm of one 3e38": Case("norm_p3", [np.array([3e38], np.float32)], ["c"]),
     "inf-norm of a 0-d tensor": Case("norm_inf_all", [np.array(-2.0, np.float32)], ["c"]),
+    # a masked fill with a 1-element value writes its number, which must fit the dtype: torch refuses 1e308 into
+    # float32 ("value cannot be converted to type float without overflow"), mytorch stored inf
+    "masked setitem of 1.8e308 into float32": Case("setitem_mask", [np.zeros((3, 4), np.float32),
+                                                                   np.array([1.7976931348623157e308])], ["c", "c"]),
     # a 0-d tensor's dtype counts only when it is of a higher category: float32 (3, 4) + float64 0-d is float32
     "add of a 0-d float64 and float32": Case("add", [np.array(0.5), np.ones((3, 4), np.float32)], ["c", "c"]),
     "mul of float32 and a 0-d float64": Case("mul", [np.ones((2, 3), np.float32), np.array(1.1)], ["c", "c"]),

@@ -90,6 +90,7 @@ from ._functional import (
     log,
     log_softmax,
     logsumexp,
+    masked_fill,
     matmul,
     max,
     maximum,

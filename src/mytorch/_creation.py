@@ -8,6 +8,7 @@ Random factories draw from mytorch's generator (``mytorch.manual_seed``).
 from __future__ import annotations
 
 import builtins
+import math
 from typing import Any
 
 from . import _dtype, _rng_draws, _sampling
@@ -69,7 +70,9 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
     _check_device(device)
     if dtype is None:
         dtype = _to_array(fill_value).dtype
-    return _finish(xp.full(_shape_arg((size,)), fill_value, _dtype.as_dtype(dtype)), requires_grad)
+    dtype = _dtype.as_dtype(dtype)
+    shape = _shape_arg((size,))
+    return _finish(xp.full(shape, _dtype.fit_scalar(fill_value, dtype, math.prod(shape) != 1), dtype), requires_grad)
 
 
 def _like(t: Tensor, dtype):

@@ -158,3 +158,36 @@ def operands_result_type(a: np.dtype, a_ndim: int, b: np.dtype, b_ndim: int) -> 
         return result_type(a, b)
     higher, lower = (a, b) if a_ndim else (b, a)
     return higher if _category(higher) >= _category(lower) else result_type(higher, lower)
+
+
+# PyTorch's C++ names of the dtypes, in its message for a number that does not fit
+_C_NAMES = {float16: "c10::Half", float32: "float", float64: "double", uint8: "uint8_t", int8: "int8_t",
+            int16: "int16_t", int32: "int", int64: "int64_t"}
+
+
+def fit_scalar(value, dtype: np.dtype, half: bool = True):
+    """Refuse a number that ``dtype`` cannot hold, as PyTorch does where a number becomes one element (``fill_``,
+    ``x[k] = v``, ``full``, ``masked_fill``): a finite number beyond a float dtype's range (70000 for float16,
+    1e300 for float32; inf and nan fit); for an integer dtype, a value outside [min, max] (compared as a float for a
+    float: a fraction past max, inf and nan too), except that uint8 takes the integers −255..−1 (wrapping, as
+    torch's). bool takes every number (True); arithmetic (``x + 1e300``) is not checked. float16 is checked only
+    where ``half`` (``masked_fill``, a ``fill_`` or ``full`` of more than one element): torch's setitem and its
+    one-element fill round 70000 to inf. Returns the number to store (a negative integer wrapped into uint8's
+    range, which NumPy would refuse)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or dtype not in _C_NAMES:
+        return value
+    if dtype.kind == "f":
+        magnitude = abs(value)
+        fits = (dtype == float16 and not half) or magnitude != magnitude or magnitude == float("inf") \
+            or magnitude <= float(np.finfo(dtype).max)
+    elif isinstance(value, int):
+        info = np.iinfo(dtype)
+        fits = (-info.max if dtype == uint8 else info.min) <= value <= info.max
+    else:
+        info = np.iinfo(dtype)
+        fits = float(info.min) <= value <= float(info.max)  # False for nan
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dtype]} without overflow")
+    return value % 256 if dtype == uint8 and value < 0 else value

@@ -265,6 +265,11 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
 clip = clamp
 
 
+def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:  # noqa: A002
+    """``value`` where the bool ``mask`` is True, ``input`` elsewhere (``Tensor.masked_fill``)."""
+    return input.masked_fill(mask, value)
+
+
 def where(condition, input, other) -> Tensor:  # noqa: A002
     """Elementwise ``input if condition else other``; gradients flow to the chosen side."""
     cond = _raw(condition)

@@ -648,6 +648,42 @@ class Tensor:
 
         return where(condition, self, other)
 
+    def _masked_fill_args(self, mask, value):
+        if not isinstance(mask, Tensor) or mask._data.dtype != _dtype.bool_:
+            got = str(mask.dtype).removeprefix("mytorch.") if isinstance(mask, Tensor) else type(mask).__name__
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
+        if isinstance(value, Tensor):
+            if value._data.ndim:
+                raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                                   f"{value._data.ndim} dimension(s).")
+            _dtype.fit_scalar(value._data.item(), self._data.dtype)
+            return mask, value.to(self.dtype)  # differentiable: a value that requires grad gets Σ g over the mask
+        value = _dtype.fit_scalar(_raw(value), self._data.dtype)
+        return mask, Tensor._make(xp.asarray(value).astype(self._data.dtype), False, None)  # int64 fill 1.5: 1
+
+    def masked_fill(self, mask, value) -> Tensor:
+        """``value`` where the bool ``mask`` is True and this tensor elsewhere, ``mask`` broadcast with it:
+        where(mask, value, self) in this tensor's dtype. dself = g where the mask is False; a 0-d tensor value
+        gets Σ g over the mask."""
+        from ._functional import where
+
+        mask, value = self._masked_fill_args(mask, value)
+        return where(mask, value, self)
+
+    def masked_fill_(self, mask, value) -> Tensor:
+        """In place: ``value`` where the bool ``mask`` (broadcast to this tensor's shape) is True."""
+        mask, value = self._masked_fill_args(mask, value)
+        try:
+            shape = xp.broadcast_shapes(mask._data.shape, self._data.shape)
+        except ValueError:
+            raise RuntimeError(f"masked_fill_: the mask's shape {list(mask._data.shape)} cannot be broadcast to "
+                               f"the tensor's {list(self._data.shape)}") from None
+        if shape != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                               f"{list(shape)}")
+        self[Tensor._make(xp.broadcast_to(mask._data, shape), False, None)] = value
+        return self
+
     # ------------------------------------------------------------------ comparisons (no gradient)
     def _compare(self, other, op) -> Tensor:
         a, b = self._data, _raw(other)
@@ -1151,7 +1187,8 @@ class Tensor:
     def fill_(self, value) -> Tensor:
         """In place: every element set to ``value``."""
         self._check_inplace()
-        self._data.fill(_raw(value))
+        # a number must fit the dtype (a 0-d tensor value is copied unchecked, as torch's)
+        self._data.fill(_dtype.fit_scalar(_raw(value), self._data.dtype, self._data.size != 1))
         return self
 
     def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, *, generator=None) -> Tensor:
@@ -1210,14 +1247,16 @@ class Tensor:
         if not basic and self._data.size == 0:
             key = _empty_result_key(key, self._data.shape)
         sliced = basic or bare_bool
-        if not sliced and isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
+        if not isinstance(value, (Tensor, ndarray)):
+            value = _dtype.fit_scalar(value, self._data.dtype, half=False)  # 1e300 does not fit a float32
+        elif not sliced and isinstance(value, Tensor) and value._data.size == 1 and _lone_mask(key):
+            _dtype.fit_scalar(value._data.item(), self._data.dtype)  # a masked fill with the value's number
+        if (not sliced and isinstance(value, Tensor) and value._data.dtype != self._data.dtype
+                and not (_lone_mask(key) and value._data.size == 1)):
             # PyTorch's index_put_ does not cast a tensor value (a lone boolean mask with one value
             # is a masked fill, which does).
-            parts = key if isinstance(key, tuple) else (key,)
-            lone_mask = len(parts) == 1 and isinstance(parts[0], ndarray) and parts[0].dtype == bool
-            if not (lone_mask and value._data.size == 1):
-                raise RuntimeError(f"Index put requires the source and destination dtypes match, got {self.dtype} "
-                                   f"for the destination and {value.dtype} for the source.")
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, got {self.dtype} "
+                               f"for the destination and {value.dtype} for the source.")
         value_grad = isinstance(value, Tensor) and value._requires_grad
         if (value_grad and sliced and self._data.dtype.kind not in "fc"
                 and (value._data.ndim > 0 or self._data[key].ndim == 0)):
@@ -1244,7 +1283,8 @@ class Tensor:
             self._requires_grad = True
             return
         self._check_inplace()
-        self._data[key] = _raw(value)
+        with xp.errstate(over="ignore", invalid="ignore"):  # what fits was checked above; 70000 in float16 is inf
+            self._data[key] = _raw(value)
 
     # ``x += y`` on a tensor inside the graph rebinds x to the new node (the value and gradients are
     # PyTorch's; only other views of the old x do not see the change). Elsewhere it is in place, and
@@ -1263,6 +1303,12 @@ class Tensor:
 
 
 # ---------------------------------------------------------------------- helpers
+def _lone_mask(key) -> builtins.bool:
+    """True for an index key that is one boolean mask (``x[mask] = v``, PyTorch's masked fill for a 1-element v)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return len(parts) == 1 and isinstance(parts[0], ndarray) and parts[0].dtype == builtins.bool
+
+
 def _raw(x):
     """The array behind a tensor; Python and NumPy scalars and arrays pass through."""
     if isinstance(x, Tensor):
@@ -1481,13 +1527,15 @@ def _to_array(data: Any, dtype=None) -> ndarray:
         except ValueError as e:
             raise ValueError(f"can't build a tensor from {type(data).__name__}: {e}") from None
         if arr.dtype.kind == "f":
-            arr = arr.astype(_dtype.get_default_dtype())  # Python floats: the default dtype
+            if dtype is None:  # Python floats: the default dtype; a dtype given is cast to once, below (0.1 in
+                arr = arr.astype(_dtype.get_default_dtype())  # float64 is 0.1, not float32's 0.10000000149)
         elif arr.dtype.kind in "iu":
             arr = arr.astype(_dtype.int64)
         elif arr.dtype.kind != "b":
             raise TypeError(f"can't build a tensor from {type(data).__name__} (got values of dtype {arr.dtype})")
     if dtype is not None:
-        arr = arr.astype(_dtype.as_dtype(dtype), copy=False)
+        with xp.errstate(over="ignore"):  # as torch: tensor([1e300], dtype=float32) is inf, without a word
+            arr = arr.astype(_dtype.as_dtype(dtype), copy=False)
     elif arr.dtype not in _dtype._SUPPORTED:
         raise TypeError(f"dtype {arr.dtype} is not supported by mytorch")
     return arr
