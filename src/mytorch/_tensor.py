@@ -1249,14 +1249,14 @@ class Tensor:
         sliced = basic or bare_bool
         if not isinstance(value, (Tensor, ndarray)):
             value = _dtype.fit_scalar(value, self._data.dtype, half=False)  # 1e300 does not fit a float32
-        elif not sliced and isinstance(value, Tensor) and value._data.size == 1 and _lone_mask(key):
-            _dtype.fit_scalar(value._data.item(), self._data.dtype)  # a masked fill with the value's number
-        if (not sliced and isinstance(value, Tensor) and value._data.dtype != self._data.dtype
-                and not (_lone_mask(key) and value._data.size == 1)):
-            # PyTorch's index_put_ does not cast a tensor value (a lone boolean mask with one value
-            # is a masked fill, which does).
-            raise RuntimeError(f"Index put requires the source and destination dtypes match, got {self.dtype} "
-                               f"for the destination and {value.dtype} for the source.")
+        elif not sliced and isinstance(value, Tensor):
+            # PyTorch's index_put_ does not cast a tensor value; a lone boolean mask with one value is a masked
+            # fill, which casts its number (and refuses one that does not fit)
+            if value._data.size == 1 and _lone_mask(key):
+                _dtype.fit_scalar(value._data.item(), self._data.dtype)
+            elif value._data.dtype != self._data.dtype:
+                    raise RuntimeError(f"Index put requires the source and destination dtypes match, got {self.dtype} "
+                                   f"for the destination and {value.dtype} for the source.")
         value_grad = isinstance(value, Tensor) and value._requires_grad
         if (value_grad and sliced and self._data.dtype.kind not in "fc"
                 and (value._data.ndim > 0 or self._data[key].ndim == 0)):

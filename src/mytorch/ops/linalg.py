@@ -87,11 +87,13 @@ def _mismatch(a_shape: tuple, b_shape: tuple) -> str:
     return f"matmul: batch dimensions of shapes {a_shape} and {b_shape} cannot be broadcast together"
 
 
-def _one_each(x, kept):
-    """The norm where each output reduces exactly one element (every reduced dim has size 1): |x| for any
-    order p ≠ 0, as PyTorch's, which never forms xᵖ there (so a float32 1e-45 or 3e38 is its own norm, where
-    (x²)^½ underflows to 0 or overflows to inf)."""
-    return xp.abs(x).reshape(kept.shape) if x.size == kept.size else kept
+def _one_each(x, axes):
+    """The norm (reduced axes kept) where each output reduces exactly one element, every reduced dim of size 1:
+    |x| for any order p ≠ 0, as PyTorch's, which never forms xᵖ there (so a float32 1e-45 or 3e38 is its own
+    norm, where (x²)^½ underflows to 0 or overflows to inf). None where some output reduces more."""
+    if any(n != 1 for a, n in enumerate(x.shape) if axes is None or a in axes):
+        return None
+    return xp.abs(x).reshape((1,) * x.ndim if axes is None else x.shape)
 
 
 def _unkept(kept, axes, keepdims: bool):
@@ -108,7 +110,9 @@ class Norm2(Function):
 
     @staticmethod
     def forward(ctx, x, axes=None, keepdims=False):
-        kept = _one_each(x, xp.sqrt((x * x).sum(axis=axes, keepdims=True)))
+        kept = _one_each(x, axes)
+        if kept is None:
+            kept = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
         ctx.save_for_backward(x, kept)
         ctx.args = axes, keepdims
         return _unkept(kept, axes, keepdims)
@@ -183,7 +187,9 @@ class NormP(Function):
         from .elementwise import _power
 
         with xp.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            kept = _one_each(x, _power(_power(xp.abs(x), p).sum(axis=axes, keepdims=True), 1.0 / p))
+            kept = _one_each(x, axes)
+            if kept is None:
+                kept = _power(_power(xp.abs(x), p).sum(axis=axes, keepdims=True), 1.0 / p)
         ctx.save_for_backward(x, kept)
         ctx.args = axes, keepdims, p
         return _unkept(kept, axes, keepdims)
