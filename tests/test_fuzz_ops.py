@@ -796,6 +796,10 @@ FOUND = {
     # float32 ("value cannot be converted to type float without overflow"), mytorch stored inf
     "masked setitem of 1.8e308 into float32": Case("setitem_mask", [np.zeros((3, 4), np.float32),
                                                                    np.array([1.7976931348623157e308])], ["c", "c"]),
+    # masked_fill keeps self's dtype, which cannot carry the gradient of a value that requires grad: torch refuses
+    # an int64 self ("Autograd not support dtype: Long"), mytorch returned an int64 result and dropped the gradient
+    "masked_fill of int64 with a value that requires grad": Case("masked_fill_tensor_value", [
+        np.zeros((3, 4), np.int64), np.array(0.0, np.float32)], ["c", "c"], grad_seed=0),
     # a 0-d tensor's dtype counts only when it is of a higher category: float32 (3, 4) + float64 0-d is float32
     "add of a 0-d float64 and float32": Case("add", [np.array(0.5), np.ones((3, 4), np.float32)], ["c", "c"]),
     "mul of float32 and a 0-d float64": Case("mul", [np.ones((2, 3), np.float32), np.array(1.1)], ["c", "c"]),

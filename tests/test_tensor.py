@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -110,6 +112,15 @@ def test_repr_is_readable():
     assert "\n" in repr(mytorch.ones(2, 2))
 
 
+def test_repr_of_float16_warns_nothing():
+    # the print format is chosen from the magnitudes, compared in float64: float16 cannot hold 1e8
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert repr(mytorch.tensor([1.0, 2.0], dtype=mytorch.float16)) == "tensor([1., 2.], dtype=mytorch.float16)"
+        assert repr(mytorch.tensor([6e4, 2e-5], dtype=mytorch.float16)) == \
+            "tensor([6.0000e+04, 2.0027e-05], dtype=mytorch.float16)"
+
+
 def test_numpy_is_refused_while_requiring_grad():
     x = mytorch.ones(2, requires_grad=True)
     with pytest.raises(RuntimeError, match=r"detach\(\).numpy\(\)"):
@@ -175,3 +186,13 @@ def test_setitem_and_views_share_memory_like_torch():
     t[:, 0] = torch.tensor([1.0, 1.0, 1.0])
     t[t > 1.5] = -1.0
     np.testing.assert_array_equal(x.numpy(), t.numpy())
+
+
+def test_out_of_range_conversions_are_quiet_as_in_torch():
+    # torch rounds 1e300 to float32's inf and casts nan or 1e300 to int64's minimum without a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for lib in (mytorch, torch):
+            assert float(lib.tensor(1e300)) == float("inf")
+            big = lib.tensor([float("nan"), 1e300], dtype=lib.float64)
+            assert big.long().tolist() == [-2**63, -2**63]

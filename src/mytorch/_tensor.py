@@ -242,7 +242,8 @@ class Tensor:
             return self
         if dtype.kind == "f" and self._data.dtype.kind == "f":
             return Cast.apply(self, dtype=dtype)
-        return Tensor._make(self._data.astype(dtype), False, None)  # integers carry no gradient
+        with xp.errstate(invalid="ignore", over="ignore"):  # nan or 1e300 to int64 is torch's silent wrap, no warning
+            return Tensor._make(self._data.astype(dtype), False, None)  # integers carry no gradient
 
     def type(self, dtype=None):
         """With no argument the type name (``'mytorch.FloatTensor'``); with a dtype or a type name, a cast copy."""
@@ -667,7 +668,11 @@ class Tensor:
         gets Σ g over the mask."""
         from ._functional import where
 
+        grad_value = isinstance(value, Tensor) and value._requires_grad and _mode.enabled
         mask, value = self._masked_fill_args(mask, value)
+        if grad_value and not _dtype.is_floating_point(self._data.dtype):
+            # The result has this tensor's dtype, which cannot carry the value's gradient: torch refuses.
+            raise RuntimeError(f"Autograd not support dtype: {_TORCH_INT_NAMES[self._data.dtype.name]}")
         return where(mask, value, self)
 
     def masked_fill_(self, mask, value) -> Tensor:
@@ -1528,7 +1533,8 @@ def _to_array(data: Any, dtype=None) -> ndarray:
             raise ValueError(f"can't build a tensor from {type(data).__name__}: {e}") from None
         if arr.dtype.kind == "f":
             if dtype is None:  # Python floats: the default dtype; a dtype given is cast to once, below (0.1 in
-                arr = arr.astype(_dtype.get_default_dtype())  # float64 is 0.1, not float32's 0.10000000149)
+                with xp.errstate(over="ignore"):  # float64 is 0.1, not float32's 0.10000000149); 1e300 is inf, quietly
+                    arr = arr.astype(_dtype.get_default_dtype())
         elif arr.dtype.kind in "iu":
             arr = arr.astype(_dtype.int64)
         elif arr.dtype.kind != "b":
@@ -1547,7 +1553,7 @@ def _format(t: Tensor) -> str:
     if data.size == 0:
         body = f"[], size={tuple(data.shape)}" if data.ndim > 1 else "[]"
     elif data.dtype.kind == "f":
-        finite = data[xp.isfinite(data)]
+        finite = data[xp.isfinite(data)].astype(xp.float64)  # exact; float16 would overflow comparing with 1e8
         integral = finite.size == 0 or builtins.bool((finite == xp.round(finite)).all())
         big = finite.size and (xp.abs(finite).max() >= 1e8 or (xp.abs(finite[finite != 0]).min(initial=1) < 1e-4))
         body = xp.array2string(
